@@ -1,0 +1,37 @@
+"""The one error root of rex. Messages say what failed, where, and what to do."""
+
+from __future__ import annotations
+
+
+class RexError(Exception):
+    """Base of every error rex reports to a user.
+
+    ``exit_code`` is 2 for usage and bad input, 1 for violations the input itself is fine with.
+    """
+
+    exit_code: int = 2
+
+
+class InputError(RexError):
+    """Bad input: a file, an option or a document that cannot be used as given."""
+
+    exit_code = 2
+
+
+class PolicyError(InputError):
+    """A policy document that does not validate; carries every problem found, each with its path."""
+
+    def __init__(self, source: str, problems: list[str]) -> None:
+        self.source = source
+        self.problems = list(problems)
+        lines = "\n".join(f"  {p}" for p in self.problems)
+        super().__init__(
+            f"invalid policy {source} ({len(self.problems)} problem(s)):\n{lines}\n"
+            "Fix the document and check it again with `rex policy check PATH`."
+        )
+
+
+class ViolationError(RexError):
+    """The input is valid but the result breaks a promise or a guard (exit 1)."""
+
+    exit_code = 1
