@@ -1,0 +1,97 @@
+"""The one duration grammar of rex: ``<n>h``, ``<n>d``, ``<n>w``, ``<n>mo``, ``<n>y``, or ISO 8601.
+
+Hours are elapsed time; days, weeks, months and years are calendar steps taken on the wall clock
+of the policy's timezone, so "6mo" after 31 August is the end of February.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from dateutil.relativedelta import relativedelta
+
+_SHORT = re.compile(r"^\s*(\d+)\s*(h|d|w|mo|y)\s*$")
+_ISO = re.compile(
+    r"^P(?!$)(?:(\d+)Y)?(?:(\d+)M)?(?:(\d+)W)?(?:(\d+)D)?(?:T(?=\d)(?:(\d+)H)?(?:(\d+)M)?(?:(\d+)S)?)?$"
+)
+
+
+@dataclass(frozen=True, order=True)
+class Duration:
+    """A calendar part (months, days) and an elapsed part (seconds)."""
+
+    months: int = 0
+    days: int = 0
+    seconds: int = 0
+    text: str = ""
+
+    def __str__(self) -> str:
+        return self.text or _spell(self)
+
+    def describe(self) -> str:
+        """Plain English: ``6 calendar months``, ``30 days``, ``36 hours``."""
+        parts: list[str] = []
+        years, months = divmod(self.months, 12)
+        if years and not months:
+            parts.append(_plural(years, "calendar year"))
+        elif self.months:
+            parts.append(_plural(self.months, "calendar month"))
+        if self.days:
+            weeks, rest = divmod(self.days, 7)
+            whole_weeks = weeks and not rest
+            parts.append(_plural(weeks, "week") if whole_weeks else _plural(self.days, "day"))
+        if self.seconds:
+            hours, rest = divmod(self.seconds, 3600)
+            parts.append(_plural(hours, "hour") if not rest else _plural(self.seconds, "second"))
+        return " and ".join(parts) or "no time"
+
+    def after(self, instant: datetime, tz: ZoneInfo) -> datetime:
+        """``instant`` plus this duration: calendar part on tz's wall clock, then elapsed part."""
+        local = instant.astimezone(tz).replace(tzinfo=None)
+        moved = local + relativedelta(months=self.months, days=self.days)
+        return _to_utc(moved, tz) + timedelta(seconds=self.seconds)
+
+    def before(self, instant: datetime, tz: ZoneInfo) -> datetime:
+        """``instant`` minus this duration, the mirror of :meth:`after`."""
+        local = (instant - timedelta(seconds=self.seconds)).astimezone(tz).replace(tzinfo=None)
+        moved = local - relativedelta(months=self.months, days=self.days)
+        return _to_utc(moved, tz)
+
+
+def _to_utc(local_naive: datetime, tz: ZoneInfo) -> datetime:
+    # fold=0: an ambiguous wall time (the October DST hour) takes its first occurrence.
+    return local_naive.replace(tzinfo=tz).astimezone(UTC)
+
+
+def _plural(n: int, word: str) -> str:
+    return f"{n} {word}" if n == 1 else f"{n} {word}s"
+
+
+def _spell(d: Duration) -> str:
+    if d.months and not d.days and not d.seconds:
+        return f"{d.months // 12}y" if d.months % 12 == 0 else f"{d.months}mo"
+    if d.days and not d.months and not d.seconds:
+        return f"{d.days // 7}w" if d.days % 7 == 0 else f"{d.days}d"
+    if d.seconds and not d.months and not d.days and d.seconds % 3600 == 0:
+        return f"{d.seconds // 3600}h"
+    return f"P{d.months}M{d.days}DT{d.seconds}S"
+
+
+def parse_duration(text: str) -> Duration:
+    """Parse the grammar; raise ValueError (the caller adds the path) on anything else."""
+    short = _SHORT.match(text)
+    if short:
+        n, unit = int(short.group(1)), short.group(2)
+        months = {"mo": n, "y": 12 * n}.get(unit, 0)
+        days = {"d": n, "w": 7 * n}.get(unit, 0)
+        return Duration(months=months, days=days, seconds=n * 3600 if unit == "h" else 0,
+                        text=text.strip())
+    iso = _ISO.match(text.strip())
+    if iso:
+        y, mo, w, d, h, mi, s = (int(g) if g else 0 for g in iso.groups())
+        return Duration(months=12 * y + mo, days=7 * w + d, seconds=3600 * h + 60 * mi + s,
+                        text=text.strip())
+    raise ValueError(text)
