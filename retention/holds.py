@@ -1,0 +1,135 @@
+"""Rules that keep what someone asked to keep: legal holds, leases, locks, parents, own WAL."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from retention.model import Hold, Inventory, RecoveryPoint, WalRun
+from retention.policy import Policy
+from retention.reasons import Reasons
+from retention.rules import end
+from retention.timeutil import format_instant
+from retention.wal import segment_name
+from retention.walplan import OPEN_END, WalKeep, holes
+
+
+def _z(instant: datetime) -> str:
+    return format_instant(instant) or ""
+
+
+def apply_holds(policy: Policy, done: dict[str, list[RecoveryPoint]], hold_list: Sequence[Hold],
+                led: Reasons) -> None:
+    for hold in sorted(hold_list, key=lambda h: h.id):
+        if hold.kind == "lease":
+            if hold.until is None or hold.until <= led.now:
+                continue  # a lapsed lease keeps nothing
+            _hold_point(hold, f"lease {hold.id}", hold.until, led)
+        elif hold.point is not None:
+            _hold_point(hold, f"legal-hold {hold.id}", hold.until, led)
+        else:
+            _hold_range(hold, done.get(hold.server, []), led)
+
+
+def _hold_point(hold: Hold, reason: str, until: datetime | None, led: Reasons) -> None:
+    key = (hold.server, hold.point or "")
+    if key not in led.points:
+        led.find("hold-unknown-point", "warning", hold.id,
+                 f"hold {hold.id} names backup {hold.point} of {hold.server}, which is not in "
+                 "the inventory: nothing is held by it; check the id or release the hold")
+        return
+    led.keep(key, reason, until)
+
+
+def _hold_range(hold: Hold, pts: list[RecoveryPoint], led: Reasons) -> None:
+    """Every instant of [from, to] stays restorable: the anchor, the points inside, their WAL."""
+    assert hold.range_from is not None and hold.range_to is not None
+    reason = f"legal-hold {hold.id}"
+    before = [p for p in pts if end(p) <= hold.range_from]
+    inside = [p for p in pts if hold.range_from < end(p) <= hold.range_to]
+    after = [p for p in pts if end(p) > hold.range_to]
+    anchor = before[-1] if before else None
+    if anchor is None:
+        led.find("hold-range-uncovered", "warning", hold.id,
+                 f"hold {hold.id}: no done backup of {hold.server} ended at or before "
+                 f"{_z(hold.range_from)}; the range is restorable only from the first backup "
+                 "inside it")
+    first = anchor or (inside[0] if inside else (after[0] if after else None))
+    if first is None:
+        return
+    for p in ([anchor] if anchor else []) + inside + after[:1]:
+        led.keep(p.key, reason, hold.until)
+    # WAL up to the end of the first backup that ends after `to` covers the instant `to`.
+    last = after[0].end_pos if after and after[0].end_pos is not None else OPEN_END
+    led.wal.append(WalKeep(hold.server, first.timeline, 2**31, first.begin_pos, last, reason,
+                           hold.until))
+
+
+def keep_locked(points: Sequence[RecoveryPoint], led: Reasons) -> None:
+    """An object that cannot be deleted yet is kept, and says until when."""
+    for p in points:
+        if led.keeps.get(p.key) or p.locked_until is None or p.locked_until <= led.now:
+            continue
+        led.keep(p.key, f"locked until {_z(p.locked_until)}", p.locked_until)
+        led.deletes.pop(p.key, None)
+
+
+def keep_parents(led: Reasons) -> None:
+    """A kept incremental keeps its whole parent chain, as long as it is kept itself."""
+    for key in sorted(k for k, reasons in led.keeps.items() if reasons):
+        child, expires = led.points[key], led.expires(key)
+        seen = {key}
+        while child.parent is not None:
+            parent_key = (child.server, child.parent)
+            if parent_key not in led.points or parent_key in seen:
+                led.find("broken-chain", "error", f"{child.server}/{child.id}",
+                         f"backup {child.id} of {child.server} needs parent {child.parent}, "
+                         "which is missing from storage: it cannot be restored")
+                break
+            led.keep(parent_key, f"parent-of {child.id}", expires)
+            led.deletes.pop(parent_key, None)
+            seen.add(parent_key)
+            child = led.points[parent_key]
+
+
+def keep_own_wal(led: Reasons) -> None:
+    """Every kept done point keeps [begin WAL, end WAL]: without it the backup is inconsistent."""
+    for key in sorted(k for k, reasons in led.keeps.items() if reasons):
+        p = led.points[key]
+        if p.status == "done" and p.end_pos is not None:
+            led.wal.append(WalKeep(p.server, p.timeline, p.timeline, p.begin_pos, p.end_pos,
+                                   f"wal-of {p.id}", led.expires(key)))
+
+
+def check_wal(inventory: Inventory, done: dict[str, list[RecoveryPoint]], led: Reasons) -> None:
+    """Missing WAL that the window or a kept backup needs is an error."""
+    spl = inventory.segments_per_log
+    for server, pts in sorted(done.items()):
+        runs = [r for r in inventory.wal if r.server == server]
+        if not runs:
+            led.find("wal-missing", "error", server, f"no WAL archived for {server}: "
+                     "no point in time can be restored; check archive_command")
+            continue
+        _check_window(server, pts, runs, spl, led)
+        for p in pts:
+            if not led.keeps.get(p.key) or p.end_pos is None:
+                continue
+            for a, b in holes(runs, p.timeline, p.begin_pos, p.end_pos):
+                led.find("wal-gap", "error", f"{server}/{p.id}",
+                         f"backup {p.id} of {server} lacks WAL {segment_name(p.timeline, a, spl)}"
+                         f"..{segment_name(p.timeline, b, spl)}: it cannot be made consistent")
+
+
+def _check_window(server: str, pts: list[RecoveryPoint], runs: list[WalRun], spl: int,
+                  led: Reasons) -> None:
+    """WAL must be continuous from the PITR anchor's begin to the newest archived segment."""
+    first = next((p for p in pts if {"pitr-anchor", "pitr-window"} & set(led.keeps.get(p.key, {}))),
+                 None)
+    if first is None:
+        return
+    newest = max((r.last for r in runs if r.timeline >= first.timeline), default=first.begin_pos)
+    for a, b in holes(runs, first.timeline, first.begin_pos, newest):
+        led.find("wal-gap", "error", server,
+                 f"WAL {segment_name(first.timeline, a, spl)}.."
+                 f"{segment_name(first.timeline, b, spl)} of {server} is missing inside the "
+                 "PITR window: instants in that stretch cannot be restored")

@@ -1,0 +1,134 @@
+"""The planner's vocabulary: frozen, typed values. WAL positions are integers (see ``wal``)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Literal
+
+Status = Literal["done", "failed", "running"]
+Action = Literal["keep", "delete"]
+Severity = Literal["error", "warning", "info"]
+HoldKind = Literal["legal", "lease"]
+
+
+@dataclass(frozen=True)
+class RecoveryPoint:
+    """One base backup of one server. ``id`` is barman's label: never parsed for times."""
+
+    id: str
+    server: str
+    status: Status
+    begin_time: datetime
+    end_time: datetime | None
+    timeline: int
+    begin_pos: int
+    end_pos: int | None
+    parent: str | None = None
+    locked_until: datetime | None = None
+
+    @property
+    def key(self) -> tuple[str, str]:
+        return (self.server, self.id)
+
+
+@dataclass(frozen=True)
+class WalRun:
+    """A contiguous run of archived segments of one timeline: positions first..last inclusive."""
+
+    server: str
+    timeline: int
+    first: int
+    last: int
+    locked_until: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Hold:
+    """A legal hold (on a point, or on a time range) or a lease (a drill's or restore's point)."""
+
+    id: str
+    kind: HoldKind
+    server: str
+    point: str | None = None
+    range_from: datetime | None = None
+    range_to: datetime | None = None
+    until: datetime | None = None
+    reason: str = ""
+    by: str = ""
+
+
+@dataclass(frozen=True)
+class Contract:
+    """A tenant's contract as the planner needs it. ``servers`` None means every server."""
+
+    tenant: str
+    terminated_at: datetime | None
+    servers: tuple[str, ...] | None = None
+
+
+@dataclass(frozen=True)
+class Inventory:
+    points: tuple[RecoveryPoint, ...] = ()
+    wal: tuple[WalRun, ...] = ()
+    histories: tuple[tuple[str, int], ...] = ()  # (server, timeline) of each .history file
+    segments_per_log: int = 256
+
+
+@dataclass(frozen=True)
+class Finding:
+    code: str
+    severity: Severity
+    subject: str
+    message: str
+
+
+@dataclass(frozen=True)
+class PointDecision:
+    server: str
+    id: str
+    status: Status
+    end_time: datetime | None
+    action: Action
+    reasons: tuple[str, ...]
+    expires: datetime | None
+
+
+@dataclass(frozen=True)
+class WalDecision:
+    server: str
+    timeline: int
+    first: int
+    last: int
+    action: Action
+    reasons: tuple[str, ...]
+    expires: datetime | None
+
+
+@dataclass(frozen=True)
+class TenantOutcome:
+    tenant: str
+    server: str
+    terminated_at: datetime
+    final_backup: str | None
+    hold_until: datetime
+    erasure_date: datetime | None
+
+
+@dataclass(frozen=True)
+class Plan:
+    now: datetime
+    policy_name: str | None
+    policy_sha256: str | None
+    frozen: bool
+    points: tuple[PointDecision, ...]
+    wal: tuple[WalDecision, ...]
+    histories: tuple[tuple[str, int], ...]
+    tenants: tuple[TenantOutcome, ...]
+    findings: tuple[Finding, ...]
+    segments_per_log: int = 256
+    frozen_because: tuple[str, ...] = field(default=())
+
+    @property
+    def has_errors(self) -> bool:
+        return any(f.severity == "error" for f in self.findings)
