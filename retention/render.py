@@ -1,0 +1,101 @@
+"""The one output layer for plans and policies: JSON for machines, text tables for people."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from retention.calendar import local_day
+from retention.model import Plan
+from retention.policy import Policy
+from retention.timeutil import format_instant
+from retention.wal import segment_name
+
+
+def plan_document(plan: Plan) -> dict[str, Any]:
+    """The plan as plain data; sorted so identical inputs give byte-identical JSON."""
+    spl = plan.segments_per_log
+    return {
+        "now": format_instant(plan.now),
+        "policy": {"name": plan.policy_name, "sha256": plan.policy_sha256},
+        "frozen": plan.frozen,
+        "frozen_because": list(plan.frozen_because),
+        "points": [{"server": d.server, "id": d.id, "status": d.status,
+                    "end_time": format_instant(d.end_time), "action": d.action,
+                    "reasons": list(d.reasons), "expires": format_instant(d.expires)}
+                   for d in plan.points],
+        "wal": [{"server": d.server, "timeline": d.timeline,
+                 "first": segment_name(d.timeline, d.first, spl),
+                 "last": segment_name(d.timeline, d.last, spl),
+                 "segments": d.last - d.first + 1, "action": d.action,
+                 "reasons": list(d.reasons), "expires": format_instant(d.expires)}
+                for d in plan.wal],
+        "histories": [{"server": s, "timeline": t, "file": f"{t:08X}.history",
+                       "action": "keep", "reasons": ["timeline-history"], "expires": None}
+                      for s, t in plan.histories],
+        "tenants": [{"tenant": t.tenant, "server": t.server,
+                     "terminated_at": format_instant(t.terminated_at),
+                     "final_backup": t.final_backup, "hold_until": format_instant(t.hold_until),
+                     "erasure_date": format_instant(t.erasure_date)} for t in plan.tenants],
+        "findings": [{"code": f.code, "severity": f.severity, "subject": f.subject,
+                      "message": f.message} for f in plan.findings],
+        "summary": summary(plan),
+    }
+
+
+def summary(plan: Plan) -> dict[str, int]:
+    return {
+        "points_keep": sum(1 for d in plan.points if d.action == "keep"),
+        "points_delete": sum(1 for d in plan.points if d.action == "delete"),
+        "wal_segments_keep": sum(d.last - d.first + 1 for d in plan.wal if d.action == "keep"),
+        "wal_segments_delete": sum(d.last - d.first + 1 for d in plan.wal
+                                   if d.action == "delete"),
+    }
+
+
+def to_json(document: Any) -> str:
+    return json.dumps(document, indent=2, sort_keys=False, ensure_ascii=False) + "\n"
+
+
+def _table(header: list[str], rows: list[list[str]]) -> list[str]:
+    widths = [max(len(str(c)) for c in col) for col in zip(header, *rows, strict=True)]
+    fmt = "  ".join(f"{{:<{w}}}" for w in widths)
+    return [fmt.format(*header).rstrip(), *(fmt.format(*r).rstrip() for r in rows)]
+
+
+def plan_text(plan: Plan, policy: Policy | None) -> str:
+    """Table of points (end time in the policy's timezone), WAL ranges, tenants, findings."""
+    tz = policy.tz if policy else None
+    doc = plan_document(plan)
+    point_rows = [[d.server, d.id, _local(d.end_time, tz), d.action, ", ".join(d.reasons),
+                   format_instant(d.expires) or "-"] for d in plan.points]
+    lines = _table(["SERVER", "ID", f"END ({policy.timezone if policy else 'UTC'})", "ACTION",
+                    "REASONS", "EXPIRES"], point_rows)
+    wal_rows = [[w["server"], str(w["timeline"]), w["first"], w["last"], str(w["segments"]),
+                 w["action"], ", ".join(w["reasons"])] for w in doc["wal"]]
+    lines += ["", *_table(["SERVER", "TL", "FIRST", "LAST", "SEGMENTS", "ACTION", "REASONS"],
+                          wal_rows)]
+    if plan.tenants:
+        lines += ["", *_table(["TENANT", "SERVER", "FINAL BACKUP", "HOLD UNTIL", "ERASURE"],
+                              [[t["tenant"], t["server"], t["final_backup"] or "-",
+                                t["hold_until"], t["erasure_date"] or "indefinite"]
+                               for t in doc["tenants"]])]
+    s = doc["summary"]
+    lines += ["", f"{s['points_keep']} backups kept, {s['points_delete']} deleted; "
+              f"{s['wal_segments_keep']} WAL segments kept, {s['wal_segments_delete']} deleted"
+              + ("; FROZEN: nothing is deleted" if plan.frozen else "")]
+    lines += [f"{f.severity.upper()} {f.code} [{f.subject}]: {f.message}" for f in plan.findings]
+    return "\n".join(lines) + "\n"
+
+
+def _local(instant: Any, tz: Any) -> str:
+    if instant is None:
+        return "-"
+    if tz is None:
+        return format_instant(instant) or "-"
+    local = instant.astimezone(tz)
+    return f"{local_day(instant, tz)} {local:%H:%M}"
+
+
+def policy_text(policy: Policy) -> str:
+    return f"{policy}\nsource: {policy.source}\nsha256: {policy.sha256}\n"
