@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections.abc import Callable
+from pathlib import Path
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import wraps
@@ -11,7 +12,9 @@ from typing import Any, TypeVar
 
 import click
 
+from retention import render, service
 from retention.errors import InputError, RexError
+from retention.policy import load_policy
 from retention.timeutil import parse_instant
 
 F = TypeVar("F", bound=Callable[..., Any])
@@ -62,3 +65,53 @@ def settings(ctx: click.Context) -> Settings:
     if not isinstance(obj, Settings):
         raise InputError("internal: settings were not initialised")
     return obj
+
+
+# --- retention policy and plan ---
+
+
+@main.group()
+def policy() -> None:
+    """Show and check retention policies."""
+
+
+@policy.command("show")
+@click.argument("name_or_path", required=False)
+@click.pass_context
+@reports_errors
+def policy_show(ctx: click.Context, name_or_path: str | None) -> None:
+    """Print a policy (default: the group's --policy) in plain English with its sha256."""
+    click.echo(render.policy_text(load_policy(name_or_path or settings(ctx).policy)), nl=False)
+
+
+@policy.command("check")
+@click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@reports_errors
+def policy_check(path: Path) -> None:
+    """Validate a policy file; list every problem with its path in the document."""
+    checked = load_policy(str(path)) if path.exists() else None
+    if checked is None:
+        raise InputError(f"policy {path}: no such file")
+    click.echo(f"{path}: valid policy {checked.name} (sha256 {checked.sha256})")
+
+
+@main.command("plan")
+@click.option("--inventory", "inventory_path", required=True,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="JSON inventory: points, wal, histories, holds, contracts.")
+@click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--allow-mass-delete", is_flag=True,
+              help="Accept a plan deleting more than the policy's max_delete_fraction.")
+@click.pass_context
+@reports_errors
+def plan_command(ctx: click.Context, inventory_path: Path, as_json: bool,
+                 allow_mass_delete: bool) -> None:
+    """Decide what to keep and delete, with every reason; exit 1 on an error finding."""
+    cfg = settings(ctx)
+    pol, result = service.plan_inventory(cfg.policy, inventory_path, cfg.now, allow_mass_delete)
+    if as_json:
+        click.echo(render.to_json(render.plan_document(result)), nl=False)
+    else:
+        click.echo(render.plan_text(result, pol), nl=False)
+    if result.has_errors:
+        sys.exit(1)
