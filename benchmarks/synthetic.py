@@ -53,14 +53,17 @@ def _runs(server: str, last_pos: int, runs: int) -> list[dict[str, Any]]:
 def synthetic(servers: int = 1, points: int = 230, runs: int = 8, holds: int = 2,
               end: datetime = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)) -> dict[str, Any]:
     per_server = max(1, points // servers)
-    every = timedelta(days=1) if per_server <= 400 else timedelta(minutes=max(1, 1440 * 200 // per_server))
+    # a year of nightly backups, or more often when there are more points than days
+    every = (timedelta(days=1) if per_server <= 400
+             else timedelta(minutes=max(1, 1440 * 200 // per_server)))
     doc: dict[str, Any] = {"points": [], "wal": [], "histories": [], "holds": [], "contracts": []}
     for s in range(servers):
         server = "suite" if s == 0 else f"suite-{s + 1}"
         pts = _points(server, end - (per_server - 1) * every, per_server, every)
         pts[-1]["status"] = "done"
         doc["points"] += pts
-        doc["wal"] += _runs(server, 16 + per_server * SEGMENTS_PER_BACKUP + 10, max(1, runs // servers))
+        last_pos = 16 + per_server * SEGMENTS_PER_BACKUP + 10
+        doc["wal"] += _runs(server, last_pos, max(1, runs // servers))
         for h in range(holds // servers):
             target = pts[(h * 7919) % len(pts)]
             doc["holds"].append({"id": f"H{s}-{h}", "kind": "legal", "server": server,

@@ -1,4 +1,4 @@
-"""Golden plans for named scenarios. Regenerate with `pytest --update-golden` and review the diff."""
+"""Golden plans for named scenarios; regenerate with `pytest --update-golden`, review the diff."""
 
 from __future__ import annotations
 

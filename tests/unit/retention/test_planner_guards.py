@@ -7,7 +7,13 @@ from datetime import timedelta
 from retention.model import WalRun
 from retention.planner import plan
 from tests.unit.retention.builders import (
-    POLICY, ams, daily_points, inventory, point, pos, utc,
+    POLICY,
+    ams,
+    daily_points,
+    inventory,
+    point,
+    pos,
+    utc,
 )
 
 NOW = ams("2026-11-29 06:00")

@@ -7,7 +7,16 @@ from datetime import datetime, timedelta
 from retention.model import Contract, Hold, Plan, RecoveryPoint, WalRun
 from retention.planner import plan
 from tests.unit.retention.builders import (
-    POLICY, ams, daily_points, inventory, legal, legal_range, point, pos, terminated, utc,
+    POLICY,
+    ams,
+    daily_points,
+    inventory,
+    legal,
+    legal_range,
+    point,
+    pos,
+    terminated,
+    utc,
 )
 
 Row = tuple[str, tuple[str, ...], datetime | None]
@@ -37,7 +46,7 @@ def twice_a_day(first_day: str, days: int) -> list[RecoveryPoint]:
 
 def test_anchor_is_newest_point_ended_at_or_before_window_start() -> None:
     now = ams("2026-11-29 06:00")  # window start: 2026-10-29 06:00 Amsterdam (30d + 1d margin)
-    result = rows(run(twice_a_day("2026-10-20", 10) + [recent(now)], now))
+    result = rows(run([*twice_a_day("2026-10-20", 10), recent(now)], now))
     assert result["20261029T0300"] == ("keep", ("pitr-anchor",), ams("2026-11-29 15:00"))
     assert result["20261029T1500"][1][0] == "pitr-window"
     assert result["20261028T0300"] == ("delete", ("expired",), None)
@@ -55,7 +64,7 @@ def test_window_start_on_the_dst_night_takes_the_first_0230() -> None:
 
 def test_wal_from_the_anchor_on_is_kept_and_older_wal_deleted() -> None:
     now = ams("2026-11-29 06:00")
-    points = twice_a_day("2026-10-20", 10) + [recent(now)]
+    points = [*twice_a_day("2026-10-20", 10), recent(now)]
     result = run(points, now)
     anchor = next(p for p in points if p.id == "20261029T0300")
     assert all(w.action == "keep" for w in result.wal if w.last >= anchor.begin_pos)
@@ -66,7 +75,7 @@ def test_wal_from_the_anchor_on_is_kept_and_older_wal_deleted() -> None:
 
 def test_no_point_before_window_keeps_everything_and_says_so() -> None:
     now = ams("2026-11-29 06:00")
-    points = twice_a_day("2026-11-10", 5) + [recent(now)]
+    points = [*twice_a_day("2026-11-10", 5), recent(now)]
     result = run(points, now)
     assert all(d.action == "keep" for d in result.points)
     assert all(w.action == "keep" for w in result.wal)
