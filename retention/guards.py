@@ -4,13 +4,12 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import replace
-from datetime import datetime
 
 from retention.model import PointDecision, WalDecision
 from retention.policy import Policy
 from retention.reasons import Reasons
 from retention.rules import done_by_server, end
-from retention.timeutil import format_instant
+from retention.timeutil import z
 
 
 def decide_points(led: Reasons) -> list[PointDecision]:
@@ -33,8 +32,8 @@ def freeze_reasons(policy: Policy, led: Reasons) -> tuple[str, ...]:
     why: list[str] = []
     newest_end = max((end(pts[-1]) for pts in done.values()), default=None)
     if newest_end is not None and led.now < newest_end:
-        why.append(f"clock behind: now {_z(led.now)} is before the newest backup's end "
-                   f"{_z(newest_end)}")
+        why.append(f"clock behind: now {z(led.now)} is before the newest backup's end "
+                   f"{z(newest_end)}")
         led.find("clock-behind", "error", "plan", why[-1] + "; check the clock or --now")
     age = policy.guards.max_backup_age
     servers = sorted({p.server for p in led.points.values()})
@@ -42,7 +41,7 @@ def freeze_reasons(policy: Policy, led: Reasons) -> tuple[str, ...]:
         pts = done.get(server, [])
         if pts and age.after(end(pts[-1]), policy.tz) > led.now:
             continue
-        newest = f"newest ended {_z(end(pts[-1]))}" if pts else "none at all"
+        newest = f"newest ended {z(end(pts[-1]))}" if pts else "none at all"
         why.append(f"no done backup of {server} younger than {age} ({newest})")
         led.find("backup-stale", "error", server,
                  why[-1] + "; check the backup job before anything is deleted")
@@ -76,6 +75,3 @@ def _keep_all(points: list[PointDecision], wal: list[WalDecision],
          if d.action == "delete" else d for d in wal],
     )
 
-
-def _z(instant: datetime) -> str:
-    return format_instant(instant) or ""

@@ -9,13 +9,9 @@ from retention.model import Hold, Inventory, RecoveryPoint, WalRun
 from retention.policy import Policy
 from retention.reasons import Reasons
 from retention.rules import end
-from retention.timeutil import format_instant
+from retention.timeutil import z
 from retention.wal import segment_name
 from retention.walplan import OPEN_END, WalKeep, holes
-
-
-def _z(instant: datetime) -> str:
-    return format_instant(instant) or ""
 
 
 def apply_holds(policy: Policy, done: dict[str, list[RecoveryPoint]], hold_list: Sequence[Hold],
@@ -52,7 +48,7 @@ def _hold_range(hold: Hold, pts: list[RecoveryPoint], led: Reasons) -> None:
     if anchor is None:
         led.find("hold-range-uncovered", "warning", hold.id,
                  f"hold {hold.id}: no done backup of {hold.server} ended at or before "
-                 f"{_z(hold.range_from)}; the range is restorable only from the first backup "
+                 f"{z(hold.range_from)}; the range is restorable only from the first backup "
                  "inside it")
     first = anchor or (inside[0] if inside else (after[0] if after else None))
     if first is None:
@@ -70,7 +66,7 @@ def keep_locked(points: Sequence[RecoveryPoint], led: Reasons) -> None:
     for p in points:
         if led.keeps.get(p.key) or p.locked_until is None or p.locked_until <= led.now:
             continue
-        led.keep(p.key, f"locked until {_z(p.locked_until)}", p.locked_until)
+        led.keep(p.key, f"locked until {z(p.locked_until)}", p.locked_until)
         led.deletes.pop(p.key, None)
 
 

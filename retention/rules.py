@@ -11,7 +11,7 @@ from retention.durations import Duration
 from retention.model import RecoveryPoint
 from retention.policy import Policy
 from retention.reasons import Reasons
-from retention.timeutil import format_instant
+from retention.timeutil import z
 from retention.walplan import OPEN_END, WalKeep
 
 
@@ -38,7 +38,7 @@ def pitr(policy: Policy, done: dict[str, list[RecoveryPoint]], led: Reasons) -> 
         if not before:
             led.find("pitr-window-short", "error", server,
                      f"no done backup of {server} ended at or before the window start "
-                     f"{_z(window_start)}: the {policy.pitr.window} window is not yet covered; "
+                     f"{z(window_start)}: the {policy.pitr.window} window is not yet covered; "
                      "everything is kept")
             anchor_at = 0
         else:
@@ -87,7 +87,7 @@ def statuses(policy: Policy, points: Sequence[RecoveryPoint], led: Reasons) -> N
                 led.keep(p.key, "running", timeout)
                 continue
             led.find("running-timeout", "warning", f"{p.server}/{p.id}",
-                     f"backup {p.id} of {p.server} still running since {_z(p.begin_time)}, "
+                     f"backup {p.id} of {p.server} still running since {z(p.begin_time)}, "
                      f"past the {g.running_timeout} timeout: it counts as failed")
             failed_since = timeout
         elif p.status == "failed":
@@ -100,6 +100,3 @@ def statuses(policy: Policy, points: Sequence[RecoveryPoint], led: Reasons) -> N
         else:
             led.deletes[p.key] = "failed-grace"
 
-
-def _z(instant: datetime) -> str:
-    return format_instant(instant) or ""

@@ -40,3 +40,8 @@ def format_instant(value: datetime | None) -> str | None:
     utc = value.astimezone(UTC)
     text = utc.isoformat(timespec="microseconds" if utc.microsecond else "seconds")
     return text.replace("+00:00", "Z")
+
+
+def z(value: datetime) -> str:
+    """An instant as ``...Z`` text, for messages and reasons."""
+    return format_instant(value) or ""

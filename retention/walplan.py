@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from retention.model import WalDecision, WalRun
-from retention.timeutil import format_instant
+from retention.timeutil import z
 
 OPEN_END = 2**63  # "up to the newest segment"
 
@@ -29,9 +29,6 @@ class WalKeep:
     reason: str
     expires: datetime | None
 
-
-def _z(instant: datetime) -> str:
-    return format_instant(instant) or ""
 
 
 def latest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -58,7 +55,7 @@ def _decide(run: WalRun, first: int, last: int, active: list[WalKeep],
     if not active:
         if run.locked_until is not None and run.locked_until > now:
             return WalDecision(run.server, run.timeline, first, last, "keep",
-                               (f"locked until {_z(run.locked_until)}",), run.locked_until)
+                               (f"locked until {z(run.locked_until)}",), run.locked_until)
         return WalDecision(run.server, run.timeline, first, last, "delete", ("expired",), None)
     reasons: list[str] = []
     expires: datetime | None = active[0].expires
