@@ -26,6 +26,8 @@ class Settings:
 
     policy: str
     now: datetime
+    catalog: str = "sqlite:///rex.db"
+    suite_db: str = "sqlite:///rex.db"  # the Suite's process models; default: the catalog
 
 
 def _now(value: str | None) -> datetime:
@@ -53,11 +55,18 @@ def reports_errors(func: F) -> F:
               help="Retention policy: a name shipped in policies/ or a path to a TOML file.")
 @click.option("--now", "now_text", envvar="REX_NOW", default=None, metavar="ISO8601",
               help="Plan as if it were this instant (replay, tests). Default: the clock.")
+@click.option("--catalog", envvar="REX_CATALOG", default="sqlite:///rex.db", show_default=True,
+              metavar="URL", help="SQLAlchemy URL of rex's catalog.")
+@click.option("--suite-db", "suite_db", envvar="REX_SUITE_DB", default=None, metavar="URL",
+              help="SQLAlchemy URL of the Suite's database with the process models. "
+                   "Default: the catalog's URL.")
 @click.pass_context
 @reports_errors
-def main(ctx: click.Context, policy: str, now_text: str | None) -> None:
+def main(ctx: click.Context, policy: str, now_text: str | None, catalog: str,
+         suite_db: str | None) -> None:
     """rex: keep and prove backup retention and client exports for the Suite."""
-    ctx.obj = Settings(policy=policy, now=_now(now_text))
+    ctx.obj = Settings(policy=policy, now=_now(now_text), catalog=catalog,
+                       suite_db=suite_db or catalog)
 
 
 def settings(ctx: click.Context) -> Settings:
@@ -115,3 +124,79 @@ def plan_command(ctx: click.Context, inventory_path: Path, as_json: bool,
         click.echo(render.plan_text(result, pol), nl=False)
     if result.has_errors:
         sys.exit(1)
+
+
+# --- process models and exports ---
+
+
+@main.group()
+def models() -> None:
+    """The Suite's process models per tenant: create the tables, import, list."""
+
+
+@models.command("init")
+@click.pass_context
+@reports_errors
+def models_init(ctx: click.Context) -> None:
+    """Create or upgrade the process-model tables in --suite-db (changes the Suite's schema)."""
+    from exporters import service as models_service
+
+    before, after = models_service.init_models(settings(ctx).suite_db)
+    click.echo(f"process-model tables at revision {after}" +
+               ("" if before == after else f" (was {before or 'absent'})"))
+
+
+@models.command("import")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--tenant", required=True, help="Tenant id; an unknown tenant is added.")
+@click.pass_context
+@reports_errors
+def models_import(ctx: click.Context, files: tuple[Path, ...], tenant: str) -> None:
+    """Import BPMN 2.0 files; a model id seen before gets a new version. An embedded SQLite
+    --suite-db gets its tables created; any other database needs `rex models init` first."""
+    from exporters import render as models_render
+    from exporters import service as models_service
+
+    cfg = settings(ctx)
+    done = models_service.import_models(cfg.suite_db, tenant, list(files), cfg.now)
+    click.echo(models_render.imported_text(done), nl=False)
+
+
+@models.command("list")
+@click.option("--tenant", required=True, help="Tenant id.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def models_list(ctx: click.Context, tenant: str, as_json: bool) -> None:
+    """List a tenant's models with their latest version."""
+    from exporters import render as models_render
+    from exporters import service as models_service
+
+    found = models_service.list_models(settings(ctx).suite_db, tenant)
+    text = models_render.models_json(tenant, found) if as_json else \
+        models_render.models_text(tenant, found)
+    click.echo(text, nl=False)
+
+
+@main.command("export")
+@click.option("--tenant", required=True, help="Tenant id.")
+@click.option("--model", "model_id", default=None, help="One model id (default: every model).")
+@click.option("--version", "version", type=click.IntRange(min=1), default=None,
+              help="That version of --model (default: the latest).")
+@click.option("--format", "format_name", required=True,
+              help="Output format, e.g. bpmn; an unknown name lists the available ones.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory; files are written as <model-id>.<ext>.")
+@click.pass_context
+@reports_errors
+def export_command(ctx: click.Context, tenant: str, model_id: str | None, version: int | None,
+                   format_name: str, out: Path) -> None:
+    """Export a tenant's process models, one file per model."""
+    from exporters import render as models_render
+    from exporters import service as models_service
+
+    done = models_service.export_models(settings(ctx).suite_db, tenant, format_name, out,
+                                        model_id, version)
+    click.echo(models_render.exported_text(done), nl=False)
+    click.echo(models_render.export_warnings(done), nl=False, err=True)

@@ -1,0 +1,120 @@
+"""The service functions behind ``rex models ...`` and ``rex export`` (one per command).
+
+Import parses every file before it writes anything, and stores all of them in one transaction:
+a bad file leaves the store unchanged. Export writes each file next to its final name and
+renames it into place, so a reader never sees half a file.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass
+from datetime import datetime
+from pathlib import Path
+
+from sqlalchemy.orm import Session
+
+from exporters import jsoncodec, store
+from exporters.bpmn import read_bpmn_bytes
+from exporters.errors import StoreError
+from exporters.formats import get_format
+from exporters.model_di import ProcessModel
+from exporters.refcheck import check_references
+from exporters.xmlkit import parse_bytes, read_limited
+from retention.errors import InputError
+
+
+@dataclass(frozen=True)
+class Imported:
+    source: str
+    model_id: str
+    name: str
+    version: int
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    model_id: str
+    version: int
+    size: int
+    sha256: str
+    warnings: tuple[str, ...]
+
+
+def init_models(url: str) -> tuple[str | None, str]:
+    """Create or upgrade the process-model tables; (revision before, revision after)."""
+    return store.init_schema(store.connect(url))
+
+
+def _read(path: Path) -> tuple[ProcessModel, str]:
+    data = read_limited(path)
+    return read_bpmn_bytes(data, str(path)), hashlib.sha256(data).hexdigest()
+
+
+def import_models(url: str, tenant: str, paths: list[Path], at: datetime) -> list[Imported]:
+    """Store each file as a new version of its model under ``tenant`` (added if unknown).
+    An embedded SQLite database gets its tables created; any other needs `rex models init`."""
+    if not tenant.strip():
+        raise InputError("--tenant: give a tenant id")
+    parsed = [(path, *_read(path)) for path in paths]
+    engine = store.connect(url)
+    if store.is_embedded(url):
+        store.init_schema(engine)
+    store.require_schema(engine)
+    done: list[Imported] = []
+    with Session(engine) as session, session.begin():
+        for path, model, digest in parsed:
+            row = store.VersionRow(name=model.name, source_name=path.name, source_sha256=digest,
+                                   content=jsoncodec.dumps(model.definitions), imported_at=at)
+            version = store.add_version(session, tenant, model.model_id, row)
+            done.append(Imported(str(path), model.model_id, model.name, version))
+    return done
+
+
+def list_models(url: str, tenant: str) -> list[store.ModelSummary]:
+    engine = store.connect(url)
+    store.require_schema(engine)
+    with Session(engine) as session:
+        return store.list_models(session, tenant)
+
+
+def _stored(url: str, tenant: str, model_id: str | None, version: int | None
+            ) -> list[tuple[ProcessModel, int]]:
+    engine = store.connect(url)
+    store.require_schema(engine)
+    with Session(engine) as session:
+        ids = [model_id] if model_id else [m.model_id for m in store.list_models(session, tenant)]
+        rows = [store.load_version(session, tenant, i, version) for i in ids]
+    where = "tenant {t} model {m} version {v}"
+    return [(ProcessModel(r.model_id, r.name, jsoncodec.loads(
+        r.content, where.format(t=tenant, m=r.model_id, v=r.version))), r.version) for r in rows]
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    tmp = path.with_name(f".{path.name}.part")
+    tmp.write_bytes(data)
+    os.replace(tmp, path)
+
+
+def export_models(url: str, tenant: str, format_name: str, out: Path,
+                  model_id: str | None = None, version: int | None = None) -> list[Exported]:
+    """Write ``out/<model-id>.<suffix>`` per model (latest version unless ``version``)."""
+    fmt = get_format(format_name)
+    if version is not None and model_id is None:
+        raise InputError("--version needs --model: versions are numbered per model")
+    models = _stored(url, tenant, model_id, version)
+    if not models:
+        raise StoreError(f"tenant {tenant}: no process models stored; nothing to export")
+    out.mkdir(parents=True, exist_ok=True)
+    done: list[Exported] = []
+    for model, number in models:
+        data = fmt.write(model)
+        path = out / f"{model.model_id}.{fmt.suffix}"
+        _write_atomically(path, data)
+        warnings = tuple(check_references(parse_bytes(data, str(path)))) \
+            if fmt.name == "bpmn" else ()
+        done.append(Exported(path, model.model_id, number, len(data),
+                             hashlib.sha256(data).hexdigest(), warnings))
+    return done
