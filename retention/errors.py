@@ -35,3 +35,12 @@ class ViolationError(RexError):
     """The input is valid but the result breaks a promise or a guard (exit 1)."""
 
     exit_code = 1
+
+
+class StorageError(RexError):
+    """The storage refused or failed a request that rex cannot continue without (exit 1).
+
+    A per-key refusal inside a delete batch is not an error: it is a ``DeleteFailure``.
+    """
+
+    exit_code = 1
