@@ -1,0 +1,1 @@
+"""Backup sources: pure readers that turn a storage listing into recovery points and WAL runs."""
