@@ -1,0 +1,84 @@
+"""Opening the catalog: an engine on the URL, migrations applied on start, sessions."""
+
+from __future__ import annotations
+
+from importlib import resources
+from pathlib import Path
+
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from sqlalchemy import create_engine, event
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+
+from retention.errors import InputError, RexError
+
+VERSION_TABLE = "alembic_version_rex"
+
+
+class CatalogError(RexError):
+    """The catalog cannot be opened or migrated."""
+
+    exit_code = 2
+
+
+def _alembic_config(engine: Engine) -> Config:
+    folder = Path(str(resources.files("retention.catalog").joinpath("migrations")))
+    cfg = Config()
+    cfg.set_main_option("script_location", str(folder))
+    cfg.attributes["engine"] = engine
+    return cfg
+
+
+def create(url: str) -> Engine:
+    """An engine on the URL; SQLite gets foreign keys and a busy timeout for concurrent runs."""
+    try:
+        engine = create_engine(url, future=True)
+    except (ArgumentError, ImportError, ValueError) as err:
+        raise InputError(f"--catalog/REX_CATALOG: cannot use {url!r} ({err}); give a "
+                         "SQLAlchemy URL like sqlite:///rex.db or "
+                         "postgresql+psycopg://user@host/db") from None
+    if engine.dialect.name == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def revision(engine: Engine) -> str | None:
+    with engine.connect() as conn:
+        return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}) \
+            .get_current_revision()
+
+
+def upgrade(engine: Engine) -> tuple[str | None, str]:
+    """Bring the catalog to the newest revision; (before, after)."""
+    cfg = _alembic_config(engine)
+    head = ScriptDirectory.from_config(cfg).get_current_head()
+    assert head is not None
+    try:
+        before = revision(engine)
+        if before != head:
+            with engine.begin() as conn:
+                cfg.attributes["connection"] = conn
+                command.upgrade(cfg, "head")
+    except SQLAlchemyError as err:
+        raise CatalogError(f"catalog {engine.url.render_as_string(hide_password=True)}: "
+                           f"cannot open or migrate ({err.__class__.__name__}: {err}); check "
+                           "the URL, that the database exists and that rex may create tables "
+                           "in it") from None
+    return before, head
+
+
+def open_catalog(url: str) -> Engine:
+    """The catalog at the URL, migrated to the newest revision."""
+    engine = create(url)
+    upgrade(engine)
+    return engine

@@ -1,0 +1,156 @@
+"""Repository functions over the catalog: the ledger, holds, tenants, plans, inventories.
+
+Each takes a Session and plain values; the caller owns the transaction and the clock.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import func, select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from retention.catalog.tables import (
+    HistoryRow,
+    HoldRow,
+    LedgerRow,
+    ObjectRow,
+    PlanRow,
+    PointRow,
+    TenantRow,
+    WalRunRow,
+)
+from retention.errors import InputError
+from retention.evidence.ledger import Entry, next_entry
+from retention.model import Contract, Hold, Inventory, RecoveryPoint, WalRun
+
+ADVISORY_LEDGER = 0x7265785F6C6564  # "rex_led": serialises ledger appends on PostgreSQL
+
+
+# --- ledger ------------------------------------------------------------------------------------
+
+def _entry(row: LedgerRow) -> Entry:
+    return Entry(row.seq, row.at, row.actor, row.action, row.subject, json.loads(row.details),
+                 row.prev_hash, row.hash)
+
+
+def ledger_head(session: Session) -> Entry | None:
+    row = session.scalars(select(LedgerRow).order_by(LedgerRow.seq.desc()).limit(1)).first()
+    return _entry(row) if row else None
+
+
+def append(session: Session, at: datetime, actor: str, action: str, subject: str,
+           details: Mapping[str, Any]) -> Entry:
+    """Append one entry after the current head (flushed, committed by the caller)."""
+    if session.bind is not None and session.bind.dialect.name == "postgresql":
+        session.execute(select(func.pg_advisory_xact_lock(ADVISORY_LEDGER)))
+    entry = next_entry(ledger_head(session), at, actor, action, subject, details)
+    session.add(LedgerRow(seq=entry.seq, at=entry.at, actor=actor, action=action,
+                          subject=subject, details=json.dumps(details, sort_keys=True,
+                                                              separators=(",", ":"),
+                                                              ensure_ascii=False),
+                          prev_hash=entry.prev_hash, hash=entry.hash))
+    try:
+        session.flush()
+    except IntegrityError:
+        raise InputError("ledger: another rex process appended at the same moment; "
+                         "run the command again") from None
+    return entry
+
+
+def ledger_entries(session: Session, since_seq: int = 0) -> list[Entry]:
+    rows = session.scalars(select(LedgerRow).where(LedgerRow.seq > since_seq)
+                           .order_by(LedgerRow.seq))
+    return [_entry(r) for r in rows]
+
+
+# --- holds and tenants -------------------------------------------------------------------------
+
+def active_holds(session: Session, server: str | None = None) -> list[Hold]:
+    query = select(HoldRow).where(HoldRow.released_at.is_(None)).order_by(HoldRow.id)
+    if server is not None:
+        query = query.where(HoldRow.server == server)
+    return [Hold(r.id, r.kind, r.server, r.point, r.range_from, r.range_to,  # type: ignore[arg-type]
+                 r.until, r.reason, r.placed_by) for r in session.scalars(query)]
+
+
+def contracts(session: Session) -> list[Contract]:
+    return [Contract(t.id, t.terminated_at, tuple(t.servers) if t.servers is not None else None)
+            for t in session.scalars(select(TenantRow).order_by(TenantRow.id))]
+
+
+# --- inventory from the catalog ----------------------------------------------------------------
+
+def _locks_by_point(session: Session, server: str) -> dict[str, datetime]:
+    rows = session.execute(select(ObjectRow.backup_id, func.max(ObjectRow.retain_until))
+                           .where(ObjectRow.server == server, ObjectRow.kind == "base")
+                           .group_by(ObjectRow.backup_id))
+    return {bid: until for bid, until in rows if bid is not None and until is not None}
+
+
+def _split_locked(session: Session, server: str, runs: Sequence[WalRunRow],
+                  now: datetime) -> list[WalRun]:
+    """WAL is archived in order, so locks end in position order: a run's still-locked part is
+    its tail. Split each run there instead of looking at one segment at a time."""
+    locked = {tl: (first, until) for tl, first, until in session.execute(
+        select(ObjectRow.timeline, func.min(ObjectRow.position), func.max(ObjectRow.retain_until))
+        .where(ObjectRow.server == server, ObjectRow.kind == "wal",
+               ObjectRow.retain_until > now).group_by(ObjectRow.timeline))}
+    out: list[WalRun] = []
+    for r in runs:
+        first_locked, until = locked.get(r.timeline, (None, None))
+        if first_locked is None or first_locked > r.last:
+            out.append(WalRun(server, r.timeline, r.first, r.last, None))
+        elif first_locked <= r.first:
+            out.append(WalRun(server, r.timeline, r.first, r.last, until))
+        else:
+            out.append(WalRun(server, r.timeline, r.first, first_locked - 1, None))
+            out.append(WalRun(server, r.timeline, first_locked, r.last, until))
+    return out
+
+
+def load_inventory(session: Session, server: str, now: datetime) -> Inventory:
+    """What the last sync saw of one server, as the planner's inventory."""
+    locks = _locks_by_point(session, server)
+    points = [RecoveryPoint(p.backup_id, p.server, p.status, p.begin_time,  # type: ignore[arg-type]
+                            p.end_time, p.timeline, p.begin_pos, p.end_pos, p.parent,
+                            locks.get(p.backup_id))
+              for p in session.scalars(select(PointRow).where(PointRow.server == server))]
+    runs = list(session.scalars(select(WalRunRow).where(WalRunRow.server == server)
+                                .order_by(WalRunRow.timeline, WalRunRow.first)))
+    histories = tuple((server, h.timeline) for h in session.scalars(
+        select(HistoryRow).where(HistoryRow.server == server)))
+    spl = session.scalar(select(func.max(PointRow.segments_per_log))
+                         .where(PointRow.server == server)) or 256
+    return Inventory(tuple(points), tuple(_split_locked(session, server, runs, now)),
+                     histories, spl)
+
+
+def state_hash(inventory: Inventory, holds: Sequence[Hold], contracts_: Sequence[Contract]) -> str:
+    """A fingerprint of everything a plan rests on; apply refuses a plan whose state moved."""
+    text = json.dumps([repr(sorted(inventory.points, key=lambda p: p.key)),
+                       repr(sorted(inventory.wal, key=lambda w: (w.timeline, w.first))),
+                       repr(sorted(inventory.histories)), repr(sorted(holds, key=lambda h: h.id)),
+                       repr(sorted(contracts_, key=lambda c: c.tenant))])
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+# --- plans -------------------------------------------------------------------------------------
+
+def save_plan(session: Session, row: PlanRow) -> int:
+    session.add(row)
+    session.flush()
+    return row.id
+
+
+def get_plan(session: Session, plan_id: int) -> PlanRow:
+    row = session.get(PlanRow, plan_id)
+    if row is None:
+        raise InputError(f"plan {plan_id}: no such plan in the catalog; `rex plan --server NAME` "
+                         "makes one and prints its id")
+    return row
