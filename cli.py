@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -28,6 +29,18 @@ class Settings:
     now: datetime
     catalog: str = "sqlite:///rex.db"
     suite_db: str = "sqlite:///rex.db"  # the Suite's process models; default: the catalog
+    storage: str | None = None
+    actor: str = "rex"
+
+    def need_storage(self) -> str:
+        if not self.storage:
+            raise InputError("no storage given: set --storage or REX_STORAGE to the URL "
+                             "barman-cloud writes to (s3://bucket/prefix or file:///dir)")
+        return self.storage
+
+    def clock(self) -> datetime:
+        """What a local store's locks are held against: the run's instant."""
+        return self.now
 
 
 def _now(value: str | None) -> datetime:
@@ -60,13 +73,18 @@ def reports_errors(func: F) -> F:
 @click.option("--suite-db", "suite_db", envvar="REX_SUITE_DB", default=None, metavar="URL",
               help="SQLAlchemy URL of the Suite's database with the process models. "
                    "Default: the catalog's URL.")
+@click.option("--storage", envvar="REX_STORAGE", default=None, metavar="URL",
+              help="Where backups live: s3://bucket/prefix or file:///dir (barman-cloud's URL).")
+@click.option("--actor", envvar="REX_ACTOR", default=None,
+              help="Who acts, for the ledger. Default: the login name.")
 @click.pass_context
 @reports_errors
 def main(ctx: click.Context, policy: str, now_text: str | None, catalog: str,
-         suite_db: str | None) -> None:
+         suite_db: str | None, storage: str | None, actor: str | None) -> None:
     """rex: keep and prove backup retention and client exports for the Suite."""
     ctx.obj = Settings(policy=policy, now=_now(now_text), catalog=catalog,
-                       suite_db=suite_db or catalog)
+                       suite_db=suite_db or catalog, storage=storage,
+                       actor=actor or getpass.getuser())
 
 
 def settings(ctx: click.Context) -> Settings:
@@ -105,24 +123,119 @@ def policy_check(path: Path) -> None:
 
 
 @main.command("plan")
-@click.option("--inventory", "inventory_path", required=True,
-              type=click.Path(dir_okay=False, path_type=Path),
+@click.option("--inventory", "inventory_path", type=click.Path(dir_okay=False, path_type=Path),
               help="JSON inventory: points, wal, histories, holds, contracts.")
+@click.option("--server", help="Plan this server from the catalog and store the plan.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
 @click.option("--allow-mass-delete", is_flag=True,
               help="Accept a plan deleting more than the policy's max_delete_fraction.")
 @click.pass_context
 @reports_errors
-def plan_command(ctx: click.Context, inventory_path: Path, as_json: bool,
-                 allow_mass_delete: bool) -> None:
+def plan_command(ctx: click.Context, inventory_path: Path | None, server: str | None,
+                 as_json: bool, allow_mass_delete: bool) -> None:
     """Decide what to keep and delete, with every reason; exit 1 on an error finding."""
     cfg = settings(ctx)
-    pol, result = service.plan_inventory(cfg.policy, inventory_path, cfg.now, allow_mass_delete)
-    if as_json:
-        click.echo(render.to_json(render.plan_document(result)), nl=False)
+    if (inventory_path is None) == (server is None):
+        raise InputError("give exactly one of --inventory FILE or --server NAME")
+    plan_id = None
+    if server is not None:
+        stored = service.plan_server(cfg.catalog, cfg.policy, server, cfg.now, cfg.actor,
+                                     allow_mass_delete)
+        pol, result, plan_id = stored.policy, stored.plan, stored.plan_id
     else:
-        click.echo(render.plan_text(result, pol), nl=False)
+        assert inventory_path is not None
+        pol, result = service.plan_inventory(cfg.policy, inventory_path, cfg.now,
+                                             allow_mass_delete)
+    _show_plan(pol, result, plan_id, as_json)
     if result.has_errors:
+        sys.exit(1)
+
+
+def _show_plan(pol: Any, result: Any, plan_id: int | None, as_json: bool) -> None:
+    if as_json:
+        doc = render.plan_document(result)
+        click.echo(render.to_json({"plan_id": plan_id, **doc} if plan_id else doc), nl=False)
+        return
+    click.echo(render.plan_text(result, pol), nl=False)
+    if plan_id is not None:
+        click.echo(f"plan {plan_id} stored; apply it with: rex apply {plan_id}")
+
+
+@main.group("db")
+def db() -> None:
+    """rex's catalog database."""
+
+
+@db.command("upgrade")
+@click.pass_context
+@reports_errors
+def db_upgrade(ctx: click.Context) -> None:
+    """Create or migrate the catalog's tables (rex also does this on every start)."""
+    before, after = service.db_upgrade(settings(ctx).catalog)
+    click.echo(f"catalog at revision {after}" + ("" if before == after else
+                                                 f" (was {before or 'empty'})"))
+
+
+@main.command("sync")
+@click.option("--server", required=True, help="The server name under the storage prefix.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@reports_errors
+def sync_command(ctx: click.Context, server: str, as_json: bool) -> None:
+    """Read a server's barman-cloud backups and WAL from storage into the catalog."""
+    cfg = settings(ctx)
+    result = service.sync(cfg.catalog, cfg.need_storage(), server, cfg.now, cfg.actor, cfg.clock)
+    click.echo(render.to_json(render.sync_document(result)) if as_json
+               else render.sync_text(result), nl=False)
+    if any(f.severity == "error" for f in result.findings):
+        sys.exit(1)
+
+
+@main.command("apply")
+@click.argument("plan_id", type=int)
+@click.option("--dry-run", is_flag=True, help="Show what would be done; change nothing.")
+@click.option("--allow-mass-delete", is_flag=True,
+              help="Confirm a plan made with --allow-mass-delete.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@reports_errors
+def apply_command(ctx: click.Context, plan_id: int, dry_run: bool, allow_mass_delete: bool,
+                  as_json: bool) -> None:
+    """Execute a stored plan: delete what expired, extend locks, set and clear legal holds."""
+    cfg = settings(ctx)
+    result = service.apply(cfg.catalog, cfg.need_storage(), cfg.policy, plan_id, cfg.now,
+                           cfg.actor, cfg.clock, dry_run, allow_mass_delete)
+    click.echo(render.to_json(render.apply_document(result)) if as_json
+               else render.apply_text(result), nl=False)
+    if result.failures:
+        sys.exit(1)
+
+
+@main.command("run")
+@click.option("--server", required=True)
+@click.option("--allow-mass-delete", is_flag=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@reports_errors
+def run_command(ctx: click.Context, server: str, allow_mass_delete: bool, as_json: bool) -> None:
+    """The daily job: sync, plan, apply. Exit 1 when an error finding remains."""
+    cfg = settings(ctx)
+    storage = cfg.need_storage()
+    synced = service.sync(cfg.catalog, storage, server, cfg.now, cfg.actor, cfg.clock)
+    stored = service.plan_server(cfg.catalog, cfg.policy, server, cfg.now, cfg.actor,
+                                 allow_mass_delete)
+    applied = service.apply(cfg.catalog, storage, cfg.policy, stored.plan_id, cfg.now,
+                            cfg.actor, cfg.clock, False, allow_mass_delete)
+    if as_json:
+        click.echo(render.to_json({"sync": render.sync_document(synced),
+                                   "plan": {"plan_id": stored.plan_id,
+                                            **render.plan_document(stored.plan)},
+                                   "apply": render.apply_document(applied)}), nl=False)
+    else:
+        click.echo(render.sync_text(synced) + render.plan_text(stored.plan, stored.policy)
+                   + render.apply_text(applied), nl=False)
+    errors = [f for f in (*synced.findings, *stored.plan.findings) if f.severity == "error"]
+    if errors or applied.failures:
         sys.exit(1)
 
 

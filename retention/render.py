@@ -99,3 +99,37 @@ def _local(instant: Any, tz: Any) -> str:
 
 def policy_text(policy: Policy) -> str:
     return f"{policy}\nsource: {policy.source}\nsha256: {policy.sha256}\n"
+
+
+def sync_document(result: Any) -> dict[str, Any]:
+    return {"server": result.server, "points": result.points, "objects": result.objects,
+            "wal_runs": result.wal_runs, "backup_infos_read": result.backup_infos_read,
+            "findings": [{"code": f.code, "severity": f.severity, "subject": f.subject,
+                          "message": f.message} for f in result.findings]}
+
+
+def sync_text(result: Any) -> str:
+    lines = [f"synced {result.server}: {result.points} backups, {result.objects} object versions,"
+             f" {result.wal_runs} WAL runs ({result.backup_infos_read} backup.info read)"]
+    lines += [f"{f.severity.upper()} {f.code} [{f.subject}]: {f.message}"
+              for f in result.findings]
+    return "\n".join(lines) + "\n"
+
+
+def apply_document(result: Any) -> dict[str, Any]:
+    return {"plan_id": result.plan_id, "server": result.server, "dry_run": result.dry_run,
+            "resumed": result.resumed, "would_do": result.batches, "deleted": result.deleted,
+            "retained": result.retained, "held": result.held, "released": result.released,
+            "refused": [{"key": f.key, "version_id": f.version_id, "code": f.code,
+                         "message": f.message} for f in result.failures]}
+
+
+def apply_text(result: Any) -> str:
+    if result.dry_run:
+        todo = ", ".join(f"{n} to {k}" for k, n in sorted(result.batches.items())) or "nothing"
+        return f"plan {result.plan_id} (dry run): would {todo}\n"
+    lines = [f"plan {result.plan_id} applied{' (resumed)' if result.resumed else ''}: "
+             f"{result.deleted} object versions deleted, {result.retained} locks extended, "
+             f"{result.held} legal holds set, {result.released} cleared"]
+    lines += [f"ERROR delete-refused [{f.key}]: {f.code}: {f.message}" for f in result.failures]
+    return "\n".join(lines) + "\n"

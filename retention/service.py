@@ -2,13 +2,26 @@
 
 from __future__ import annotations
 
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
+from retention import render
+from retention.apply import ApplyResult, apply_plan
+from retention.catalog import repo
+from retention.catalog.db import create, open_catalog, upgrade
+from retention.catalog.tables import PlanRow, ServerRow
+from retention.errors import InputError
 from retention.inventory import load_inventory
 from retention.model import Plan
 from retention.planner import plan
 from retention.policy import Policy, load_policy
+from retention.storage import open_store
+from retention.sync import SyncResult, sync_server
 
 
 def plan_inventory(policy_ref: str, inventory_path: Path, now: datetime,
@@ -17,3 +30,59 @@ def plan_inventory(policy_ref: str, inventory_path: Path, now: datetime,
     policy = load_policy(policy_ref)
     doc = load_inventory(inventory_path)
     return policy, plan(policy, doc.inventory, doc.holds, doc.contracts, now, allow_mass_delete)
+
+
+# --- against the catalog and storage ------------------------------------------------------------
+
+@dataclass(frozen=True)
+class StoredPlan:
+    plan_id: int
+    policy: Policy
+    plan: Plan
+
+
+def sync(catalog_url: str, storage_url: str, server: str, now: datetime, actor: str,
+         clock: Callable[[], datetime]) -> SyncResult:
+    """Read one server's backups from storage into the catalog."""
+    store = open_store(storage_url, clock)
+    return sync_server(open_catalog(catalog_url), store, storage_url, server, now, actor)
+
+
+def plan_server(catalog_url: str, policy_ref: str, server: str, now: datetime, actor: str,
+                allow_mass_delete: bool) -> StoredPlan:
+    """Plan one server from the catalog and store the plan with the state it rests on."""
+    policy = load_policy(policy_ref)
+    engine = open_catalog(catalog_url)
+    with Session(engine) as session, session.begin():
+        if session.get(ServerRow, server) is None:
+            raise InputError(f"server {server!r} is not in the catalog; run "
+                             f"`rex sync --server {server}` first")
+        inventory = repo.load_inventory(session, server, now)
+        holds = repo.active_holds(session, server)
+        contracts = repo.contracts(session)
+        result = plan(policy, inventory, holds, contracts, now, allow_mass_delete)
+        document = render.to_json(render.plan_document(result))
+        plan_id = repo.save_plan(session, PlanRow(
+            server=server, made_at=now, now=now, policy_name=policy.name,
+            policy_sha256=policy.sha256, state_hash=repo.state_hash(inventory, holds, contracts),
+            document=document, has_errors=result.has_errors,
+            allow_mass_delete=allow_mass_delete))
+        summary = render.summary(result)
+        repo.append(session, now, actor, "plan", server, {
+            "plan": plan_id, "policy": policy.name, "policy_sha256": policy.sha256,
+            "plan_sha256": hashlib.sha256(document.encode()).hexdigest(), **summary,
+            "frozen": result.frozen, "errors": [f.code for f in result.findings
+                                                if f.severity == "error"]})
+    return StoredPlan(plan_id, policy, result)
+
+
+def apply(catalog_url: str, storage_url: str, policy_ref: str, plan_id: int, now: datetime,
+          actor: str, clock: Callable[[], datetime], dry_run: bool,
+          allow_mass_delete: bool) -> ApplyResult:
+    store = open_store(storage_url, clock)
+    return apply_plan(open_catalog(catalog_url), store, plan_id, load_policy(policy_ref), now,
+                      actor, dry_run, allow_mass_delete)
+
+
+def db_upgrade(catalog_url: str) -> tuple[str | None, str]:
+    return upgrade(create(catalog_url))
