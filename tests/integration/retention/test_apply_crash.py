@@ -1,0 +1,119 @@
+"""`rex apply` killed part-way resumes to completion; two applies never both delete."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+
+from examples.barman_layout import write_layout
+from retention.storage.local import LocalStore
+from tests.support.databases import postgres_database
+
+END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[3]
+
+
+def rex(env: dict[str, str], *args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen([sys.executable, "-c", "import cli; cli.main()", *args],
+                            cwd=ROOT, env={**os.environ, **env}, text=True,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+
+
+def finish(proc: subprocess.Popen[str]) -> tuple[int, str, str]:
+    out, err = proc.communicate(timeout=300)
+    return proc.returncode, out, err
+
+
+def listing(store_dir: Path) -> set[tuple[str, str | None]]:
+    store = LocalStore(store_dir, lambda: END)
+    return {(v.key, v.version_id) for v in store.list_versions("")}
+
+
+@pytest.fixture
+def setup(tmp_path: Path) -> tuple[dict[str, str], Path]:
+    store_dir = tmp_path / "store"
+    store_dir.mkdir()
+    write_layout(LocalStore(store_dir, lambda: END), "suite", END, 400)
+    env = {"REX_STORAGE": store_dir.as_uri(), "REX_CATALOG": f"sqlite:///{tmp_path / 'rex.db'}",
+           "REX_NOW": "2026-11-29T06:00:00Z", "REX_ACTOR": "ops"}
+    assert finish(rex(env, "sync", "--server", "suite"))[0] == 0
+    code, _, err = finish(rex(env, "plan", "--server", "suite", "--json",
+                                "--allow-mass-delete"))
+    assert code == 0, err
+    return env, store_dir
+
+
+def intents_done(db: Path) -> int:
+    try:
+        with sqlite3.connect(db, timeout=1) as conn:
+            return int(conn.execute("select count(*) from rex_intent where state='done'")
+                       .fetchone()[0])
+    except sqlite3.OperationalError:
+        return 0
+
+
+@pytest.mark.slow
+def test_kill_9_part_way_then_rerun_completes(setup: tuple[dict[str, str], Path],
+                                              tmp_path: Path) -> None:
+    env, store_dir = setup
+    before = listing(store_dir)
+    proc = rex(env, "apply", "1", "--allow-mass-delete")
+    deadline = time.monotonic() + 120
+    while intents_done(tmp_path / "rex.db") < 1 and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    with sqlite3.connect(tmp_path / "rex.db") as conn:
+        pending = conn.execute("select count(*) from rex_intent where state='intent'").fetchone()
+    assert pending[0] >= 1, "apply finished before it could be killed: make the test larger"
+    code, out, err = finish(rex(env, "apply", "1", "--allow-mass-delete", "--json"))
+    assert code == 0, err
+    assert json.loads(out)["resumed"] is True
+    after = listing(store_dir)
+    assert after <= before
+    kept_points = {k.split("/")[2] for k, _ in after if "/base/" in k}
+    plan = json.loads(finish(rex(env, "plan", "--server", "suite", "--json"))[1])
+    assert {p["id"] for p in plan["points"]} == kept_points
+    assert all(p["action"] == "keep" for p in plan["points"])
+    assert finish(rex(env, "apply", "1", "--allow-mass-delete"))[0] == 2  # applied already
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("catalog", ["sqlite", "postgresql"])
+def test_two_concurrent_applies_never_both_delete(tmp_path: Path, catalog: str) -> None:
+    store_dir = tmp_path / "store"
+    store_dir.mkdir()
+    write_layout(LocalStore(store_dir, lambda: END), "suite", END, 300)
+    with postgres_database() if catalog == "postgresql" else _sqlite(tmp_path) as url:
+        env = {"REX_STORAGE": store_dir.as_uri(), "REX_CATALOG": url,
+               "REX_NOW": "2026-11-29T06:00:00Z"}
+        assert finish(rex(env, "sync", "--server", "suite"))[0] == 0
+        assert finish(rex(env, "plan", "--server", "suite", "--allow-mass-delete"))[0] == 0
+        procs = [rex(env, "apply", "1", "--allow-mass-delete", "--json") for _ in range(2)]
+        results = [finish(p) for p in procs]
+        winners = [json.loads(out) for code, out, _ in results if code == 0]
+        losers = [err for code, _, err in results if code != 0]
+        assert len(winners) == 1 and len(losers) == 1, results
+        assert "another" in losers[0] or "applied already" in losers[0]
+        assert winners[0]["deleted"] > 0
+
+
+class _sqlite:
+    def __init__(self, tmp: Path) -> None:
+        self.url = f"sqlite:///{tmp / 'rex.db'}"
+
+    def __enter__(self) -> str:
+        return self.url
+
+    def __exit__(self, *exc: object) -> None:
+        return None
