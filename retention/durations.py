@@ -50,12 +50,16 @@ class Duration:
 
     def after(self, instant: datetime, tz: ZoneInfo) -> datetime:
         """``instant`` plus this duration: calendar part on tz's wall clock, then elapsed part."""
+        if not self.months and not self.days:  # pure elapsed time: no wall clock involved
+            return instant + timedelta(seconds=self.seconds)
         local = instant.astimezone(tz).replace(tzinfo=None)
         moved = local + relativedelta(months=self.months, days=self.days)
         return _to_utc(moved, tz) + timedelta(seconds=self.seconds)
 
     def before(self, instant: datetime, tz: ZoneInfo) -> datetime:
         """``instant`` minus this duration, the mirror of :meth:`after`."""
+        if not self.months and not self.days:
+            return instant - timedelta(seconds=self.seconds)
         local = (instant - timedelta(seconds=self.seconds)).astimezone(tz).replace(tzinfo=None)
         moved = local - relativedelta(months=self.months, days=self.days)
         return _to_utc(moved, tz)

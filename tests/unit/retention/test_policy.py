@@ -102,3 +102,9 @@ def test_days_are_calendar_days_across_dst() -> None:
     assert parse_duration("24h").before(noon, AMS) == datetime(2026, 3, 29, 10, 0, tzinfo=UTC)
     back_over_change = parse_duration("1d").before(datetime(2026, 3, 29, 11, 0, tzinfo=UTC), AMS)
     assert back_over_change == datetime(2026, 3, 28, 12, 0, tzinfo=UTC)
+
+
+def test_hours_are_elapsed_even_inside_the_repeated_october_hour() -> None:
+    second_0230 = datetime(2026, 10, 25, 1, 30, tzinfo=UTC)  # 02:30 CET, the second time
+    assert parse_duration("36h").after(second_0230, AMS) == datetime(2026, 10, 26, 13, 30,
+                                                                      tzinfo=UTC)
