@@ -11,7 +11,7 @@ from retention.reasons import Reasons
 from retention.rules import end
 from retention.timeutil import z
 from retention.wal import segment_name
-from retention.walplan import OPEN_END, WalKeep, holes
+from retention.walplan import OPEN_END, WalKeep, holes, holes_in, spans
 
 
 def apply_holds(policy: Policy, done: dict[str, list[RecoveryPoint]], hold_list: Sequence[Hold],
@@ -21,6 +21,8 @@ def apply_holds(policy: Policy, done: dict[str, list[RecoveryPoint]], hold_list:
             if hold.until is None or hold.until <= led.now:
                 continue  # a lapsed lease keeps nothing
             _hold_point(hold, f"lease {hold.id}", hold.until, led)
+        elif hold.until is not None and hold.until <= led.now:
+            continue  # a legal hold given an end keeps nothing after it
         elif hold.point is not None:
             _hold_point(hold, f"legal-hold {hold.id}", hold.until, led)
         else:
@@ -107,10 +109,11 @@ def check_wal(inventory: Inventory, done: dict[str, list[RecoveryPoint]], led: R
                      "no point in time can be restored; check archive_command")
             continue
         _check_window(server, pts, runs, spl, led)
+        merged = {tl: spans(runs, tl) for tl in {p.timeline for p in pts}}
         for p in pts:
             if not led.keeps.get(p.key) or p.end_pos is None:
                 continue
-            for a, b in holes(runs, p.timeline, p.begin_pos, p.end_pos):
+            for a, b in holes_in(merged[p.timeline], p.begin_pos, p.end_pos):
                 led.find("wal-gap", "error", f"{server}/{p.id}",
                          f"backup {p.id} of {server} lacks WAL {segment_name(p.timeline, a, spl)}"
                          f"..{segment_name(p.timeline, b, spl)}: it cannot be made consistent")

@@ -6,6 +6,7 @@ Cost grows with runs and intervals (points and holds), not with the number of se
 from __future__ import annotations
 
 import itertools
+from bisect import bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -113,17 +114,33 @@ def _sweep(runs: list[WalRun], keeps: list[WalKeep], now: datetime) -> list[WalD
 def holes(runs: Iterable[WalRun], timelines_from: int, first: int,
           last: int) -> list[tuple[int, int]]:
     """Position ranges within first..last that no run on a timeline >= timelines_from covers."""
-    spans = sorted((r.first, r.last) for r in runs if r.timeline >= timelines_from)
+    return holes_in(spans(runs, timelines_from), first, last)
+
+
+def spans(runs: Iterable[WalRun], timelines_from: int) -> list[tuple[int, int]]:
+    """The union of runs on timelines >= timelines_from as sorted, disjoint (first, last)."""
+    merged: list[tuple[int, int]] = []
+    for a, b in sorted((r.first, r.last) for r in runs if r.timeline >= timelines_from):
+        if merged and a <= merged[-1][1] + 1:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def holes_in(merged: list[tuple[int, int]], first: int, last: int) -> list[tuple[int, int]]:
+    """Missing ranges of first..last, given disjoint sorted spans; found by bisection."""
     missing: list[tuple[int, int]] = []
     cursor = first
-    for a, b in spans:
+    start = max(0, bisect_right(merged, (first, 2**63)) - 1)  # the span that may hold `first`
+    for a, b in merged[start:]:
         if b < cursor:
             continue
         if a > last:
             break
         if a > cursor:
             missing.append((cursor, a - 1))
-        cursor = max(cursor, b + 1)
+        cursor = b + 1
     if cursor <= last:
         missing.append((cursor, last))
     return missing

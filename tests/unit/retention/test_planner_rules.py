@@ -286,3 +286,10 @@ def test_failed_points_never_count_as_dailies() -> None:
 
 def test_wal_position_helper_is_monotonic() -> None:
     assert pos(ams("2026-01-01 00:10")) == pos(ams("2026-01-01 00:00")) + 1
+
+
+def test_a_legal_hold_given_an_end_keeps_nothing_after_it() -> None:
+    now = ams("2026-11-29 06:00")
+    points = [point("held", ams("2026-01-10 03:00")), *daily_points("2026-10-20", 40)]
+    ended = Hold("H9", "legal", "suite", point="held", until=now - timedelta(days=1))
+    assert rows(run(points, now, [ended]))["held"][0] == "delete"

@@ -38,3 +38,9 @@ def test_holes_across_timelines() -> None:
     runs = [WalRun("s", 1, 0, 9), WalRun("s", 2, 12, 20)]
     assert holes(runs, 1, 0, 25) == [(10, 11), (21, 25)]
     assert holes(runs, 2, 0, 20) == [(0, 11)]
+
+
+def test_holes_with_overlapping_runs_of_several_timelines() -> None:
+    runs = [WalRun("s", 1, 0, 1000), WalRun("s", 2, 5, 6), WalRun("s", 2, 1002, 1010)]
+    assert holes(runs, 1, 500, 1020) == [(1001, 1001), (1011, 1020)]
+    assert holes(runs, 1, 0, 0) == []
