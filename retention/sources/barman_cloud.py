@@ -119,20 +119,7 @@ def scan_server(server: str, versions: Iterable[ObjectVersion], read: Reader, *,
                 prefix: str = "", segments_per_log: int | None = None) -> ServerScan:
     """Read the layout under ``<prefix><server>/`` (``prefix`` is empty or ends with "/")."""
     root = f"{prefix}{server}/"
-    base: dict[str, list[ObjectVersion]] = defaultdict(list)
-    wal: list[tuple[str, ObjectVersion]] = []
-    unrecognized: list[ObjectVersion] = []
-    for obj in versions:
-        if not obj.key.startswith(root):
-            raise InputError(f"{obj.key}: not under the server prefix {root!r}")
-        rel = obj.key[len(root):]
-        parts = rel.split("/")
-        if parts[0] == "base" and len(parts) >= 3 and parts[1] and parts[-1]:
-            base[parts[1]].append(obj)
-        elif parts[0] == "wals":
-            wal.append((rel, obj))
-        else:
-            unrecognized.append(obj)
+    base, wal, unrecognized = _partition(root, versions)
     findings: list[Finding] = []
     backups, leftovers = _backups(server, root, base, read, findings)
     spl = _segments_per_log(server, backups, segments_per_log, findings)
@@ -158,6 +145,26 @@ def scan_server(server: str, versions: Iterable[ObjectVersion], read: Reader, *,
         leftovers=tuple(leftovers), timelines=timelines, runs=tuple(runs),
         gaps=tuple(gaps(runs)), histories=_histories(names),
         unrecognized=tuple(unrecognized), findings=tuple(findings))
+
+
+def _partition(root: str, versions: Iterable[ObjectVersion]) -> tuple[
+        dict[str, list[ObjectVersion]], list[tuple[str, ObjectVersion]], list[ObjectVersion]]:
+    """Split the listing: per backup id under base/, (relative key, version) under wals/, rest."""
+    base: dict[str, list[ObjectVersion]] = defaultdict(list)
+    wal: list[tuple[str, ObjectVersion]] = []
+    unrecognized: list[ObjectVersion] = []
+    for obj in versions:
+        if not obj.key.startswith(root):
+            raise InputError(f"{obj.key}: not under the server prefix {root!r}")
+        rel = obj.key[len(root):]
+        parts = rel.split("/")
+        if parts[0] == "base" and len(parts) >= 3 and parts[1] and parts[-1]:
+            base[parts[1]].append(obj)
+        elif parts[0] == "wals":
+            wal.append((rel, obj))
+        else:
+            unrecognized.append(obj)
+    return base, wal, unrecognized
 
 
 @dataclass(frozen=True)
