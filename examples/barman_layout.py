@@ -35,7 +35,8 @@ def backup_info(begin: datetime, end: datetime, begin_pos: int, end_pos: int,
     return "".join(f"{k}={v}\n" for k, v in sorted(lines.items())).encode()
 
 
-def write_layout(store: ObjectStore, server: str, end: datetime, days: int) -> int:
+def write_layout(store: ObjectStore, server: str, end: datetime, days: int,
+                 segments_per_day: int = SEGMENTS_PER_DAY) -> int:
     """Write ``days`` nightly backups ending at ``end`` and their WAL; return objects written."""
     written = 0
     pos = 16
@@ -48,11 +49,11 @@ def write_layout(store: ObjectStore, server: str, end: datetime, days: int) -> i
         store.write(f"{base}/data.tar.gz", b"placeholder for PGDATA " + backup_id.encode())
         store.write(f"{base}/backup.info", info)
         written += 3
-        for p in range(pos, pos + SEGMENTS_PER_DAY):
+        for p in range(pos, pos + segments_per_day):
             name = segment_name(1, p)
             store.write(f"{server}/wals/{name[:16]}/{name}.gz", b"wal " + name.encode())
             written += 1
-        pos += SEGMENTS_PER_DAY
+        pos += segments_per_day
     return written
 
 
