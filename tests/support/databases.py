@@ -19,7 +19,7 @@ PG_USER = os.environ.get("REX_TEST_PGUSER", "postgres")
 def postgres_database() -> Iterator[str]:
     """A new, empty database on the local server (trust auth), dropped afterwards."""
     name = f"rex_test_{uuid.uuid4().hex[:10]}"
-    with DatabaseJanitor(user=PG_USER, host=PG_HOST, port=PG_PORT, dbname=name, version=15):
+    with DatabaseJanitor(user=PG_USER, host=PG_HOST, port=PG_PORT, dbname=name):
         yield f"postgresql+psycopg://{PG_USER}@{PG_HOST}:{PG_PORT}/{name}"
 
 
