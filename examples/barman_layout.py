@@ -11,6 +11,7 @@ for tests that need many backups fast; the integration tests also make real ones
 from __future__ import annotations
 
 import argparse
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
@@ -36,12 +37,16 @@ def backup_info(begin: datetime, end: datetime, begin_pos: int, end_pos: int,
 
 
 def write_layout(store: ObjectStore, server: str, end: datetime, days: int,
-                 segments_per_day: int = SEGMENTS_PER_DAY) -> int:
-    """Write ``days`` nightly backups ending at ``end`` and their WAL; return objects written."""
+                 segments_per_day: int = SEGMENTS_PER_DAY,
+                 at: Callable[[datetime], None] | None = None) -> int:
+    """Write ``days`` nightly backups ending at ``end`` and their WAL; return objects written.
+    ``at`` is told the time of each backup before it is written (to set a local store's clock)."""
     written = 0
     pos = 16
     for day in range(days):
         begin = end - timedelta(days=days - 1 - day)
+        if at is not None:
+            at(begin)
         backup_id = f"{begin:%Y%m%dT%H%M%S}"
         base = f"{server}/base/{backup_id}"
         info = backup_info(begin, begin + timedelta(minutes=5), pos, pos + 1)
@@ -57,7 +62,21 @@ def write_layout(store: ObjectStore, server: str, end: datetime, days: int,
     return written
 
 
+class _Clock:
+    """The store's clock follows the backups, so LastModified is when each was written."""
+
+    def __init__(self, start: datetime) -> None:
+        self.now = start
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def set(self, instant: datetime) -> None:
+        self.now = instant
+
+
 def main() -> None:
+    from retention.storage.base import BucketLock
     from retention.storage.local import LocalStore
 
     parser = argparse.ArgumentParser(description=__doc__,
@@ -66,14 +85,19 @@ def main() -> None:
     parser.add_argument("--server", default="suite")
     parser.add_argument("--days", type=int, default=200)
     parser.add_argument("--end", default="2026-11-29T01:00:00Z")
+    parser.add_argument("--lock-days", type=int, default=32,
+                        help="GOVERNANCE default retention of the store (0: no Object Lock)")
     args = parser.parse_args()
     end = datetime.fromisoformat(args.end).astimezone(UTC)
     args.directory.mkdir(parents=True, exist_ok=True)
-    store = LocalStore(args.directory.resolve(), lambda: end)
+    clock = _Clock(end)
+    store = LocalStore(args.directory.resolve(), clock)
     if any(True for _ in store.list_versions(f"{args.server}/")):
         print(f"{args.directory}: already holds {args.server}; leaving it as it is")
         return
-    count = write_layout(store, args.server, end, args.days)
+    if args.lock_days:
+        store.set_bucket_lock(BucketLock(True, "GOVERNANCE", days=args.lock_days))
+    count = write_layout(store, args.server, end, args.days, at=clock.set)
     print(f"wrote {count} objects of {args.days} nightly backups of {args.server} "
           f"into {args.directory}")
 
