@@ -211,6 +211,37 @@ def apply_command(ctx: click.Context, plan_id: int, dry_run: bool, allow_mass_de
         sys.exit(1)
 
 
+@main.command("verify")
+@click.option("--server", required=True)
+@click.option("--json", "as_json", is_flag=True)
+@click.option("--metrics", "metrics_path", type=click.Path(dir_okay=False, path_type=Path),
+              help="Write Prometheus text exposition here (node-exporter textfile collector).")
+@click.option("--deep", is_flag=True, help="Re-read every kept object and check it.")
+@click.pass_context
+@reports_errors
+def verify_command(ctx: click.Context, server: str, as_json: bool, metrics_path: Path | None,
+                   deep: bool) -> None:
+    """Prove the promises: PITR coverage, dailies, holds, locks, integrity. Exit 1 on errors."""
+    cfg = settings(ctx)
+    if deep:
+        with click.progressbar(length=0, label="re-reading", file=sys.stderr) as bar:
+            def total(n: int) -> None:
+                bar.length = n
+
+            result = service.verify_server(cfg.catalog, cfg.need_storage(), cfg.policy, server,
+                                           cfg.now, cfg.actor, cfg.clock, True, bar.update,
+                                           total)
+    else:
+        result = service.verify_server(cfg.catalog, cfg.need_storage(), cfg.policy, server,
+                                       cfg.now, cfg.actor, cfg.clock, False)
+    if metrics_path is not None:
+        render.write_metrics(metrics_path, result.coverage, result.findings, cfg.now)
+    click.echo(render.to_json(render.verify_document(result)) if as_json
+               else render.verify_text(result), nl=False)
+    if any(f.severity == "error" for f in result.findings):
+        sys.exit(1)
+
+
 @main.command("run")
 @click.option("--server", required=True)
 @click.option("--allow-mass-delete", is_flag=True)

@@ -2,8 +2,9 @@
 
 Nightly base backups (``base/<id>/backup.info`` + ``data.tar.gz``) and every WAL segment between
 them (``wals/<TLI><log>/<segment>.gz``), shaped like what barman-cloud-backup and
-barman-cloud-wal-archive write, with small placeholder contents. For the README's main job and
-for tests that need many backups fast; the integration tests also make real ones.
+barman-cloud-wal-archive write, with small gzip-compressed placeholder contents. For the
+README's main job and for tests that need many backups fast; the integration tests also make
+real ones.
 
     python examples/barman_layout.py DIR [--days 200] [--end 2026-11-29T01:00:00Z]
 """
@@ -11,6 +12,7 @@ for tests that need many backups fast; the integration tests also make real ones
 from __future__ import annotations
 
 import argparse
+import gzip
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -51,18 +53,19 @@ def write_layout(store: ObjectStore, server: str, end: datetime, days: int,
         base = f"{server}/base/{backup_id}"
         info = backup_info(begin, begin + timedelta(minutes=5), pos, pos + 1)
         store.write(f"{base}/backup.info", info.replace(b"status=DONE", b"status=STARTED"))
-        store.write(f"{base}/data.tar.gz", b"placeholder for PGDATA " + backup_id.encode())
+        store.write(f"{base}/data.tar.gz", gzip.compress(b"PGDATA " + backup_id.encode(), mtime=0))
         store.write(f"{base}/backup.info", info)
         written += 3
         for p in range(pos, pos + segments_per_day):
             name = segment_name(1, p)
-            store.write(f"{server}/wals/{name[:16]}/{name}.gz", b"wal " + name.encode())
+            store.write(f"{server}/wals/{name[:16]}/{name}.gz",
+                        gzip.compress(b"WAL " + name.encode(), mtime=0))
             written += 1
         pos += segments_per_day
     return written
 
 
-class _Clock:
+class Clock:
     """The store's clock follows the backups, so LastModified is when each was written."""
 
     def __init__(self, start: datetime) -> None:
@@ -90,7 +93,7 @@ def main() -> None:
     args = parser.parse_args()
     end = datetime.fromisoformat(args.end).astimezone(UTC)
     args.directory.mkdir(parents=True, exist_ok=True)
-    clock = _Clock(end)
+    clock = Clock(end)
     store = LocalStore(args.directory.resolve(), clock)
     if any(True for _ in store.list_versions(f"{args.server}/")):
         print(f"{args.directory}: already holds {args.server}; leaving it as it is")

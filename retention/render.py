@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
+from pathlib import Path
 from typing import Any
 
 from retention.calendar import local_day
 from retention.model import Plan
 from retention.policy import Policy
 from retention.timeutil import format_instant
+from retention.verify import metrics
 from retention.wal import segment_name
 
 
@@ -133,3 +136,51 @@ def apply_text(result: Any) -> str:
              f"{result.held} legal holds set, {result.released} cleared"]
     lines += [f"ERROR delete-refused [{f.key}]: {f.code}: {f.message}" for f in result.failures]
     return "\n".join(lines) + "\n"
+
+
+def verify_document(v: Any) -> dict[str, Any]:
+    cov = v.coverage
+    return {
+        "server": cov.server, "window_start": format_instant(cov.window_start),
+        "newest_backup_end": format_instant(cov.newest_end),
+        "newest_wal_archived": format_instant(cov.newest_wal),
+        "gaps": [{"timeline": g.timeline, "first": segment_name(g.timeline, g.first,
+                                                                cov.plan.segments_per_log),
+                  "last": segment_name(g.timeline, g.last, cov.plan.segments_per_log),
+                  "unrestorable_from": format_instant(g.unrestorable_from),
+                  "unrestorable_to": format_instant(g.unrestorable_to),
+                  "in_window": g.in_window} for g in cov.gaps],
+        "days": [{"day": d.isoformat(), "state": s} for d, s in cov.days],
+        "objects_checked": v.objects_checked, "deep": v.deep,
+        "findings": [{"code": f.code, "severity": f.severity, "subject": f.subject,
+                      "message": f.message} for f in v.findings],
+    }
+
+
+def verify_text(v: Any) -> str:
+    cov, doc = v.coverage, verify_document(v)
+    states = [s for _, s in cov.days]
+    lines = [
+        f"server {cov.server}: PITR window from {doc['window_start']}; newest backup ended "
+        f"{doc['newest_backup_end'] or 'never'}; newest WAL archived "
+        f"{doc['newest_wal_archived'] or 'never'}",
+        f"dailies of the last six months: {states.count('present')} present, "
+        f"{states.count('missing')} missing, {states.count('before-first-backup')} before the "
+        "first backup",
+        f"WAL gaps: {len(cov.gaps)}; objects checked: {v.objects_checked}"
+        + (" (re-read)" if v.deep else " (listing)"),
+    ]
+    lines += [f"  gap {g['first']}..{g['last']}: unrestorable from "
+              f"{g['unrestorable_from'] or 'the start'} to {g['unrestorable_to'] or 'now'}"
+              for g in doc["gaps"]]
+    lines += [f"{f.severity.upper()} {f.code} [{f.subject}]: {f.message}" for f in v.findings]
+    if not v.findings:
+        lines.append("all promises hold")
+    return "\n".join(lines) + "\n"
+
+
+def write_metrics(path: Path, cov: Any, findings: Any, now: datetime) -> None:
+    """Written next to the target and renamed, so the collector never reads half a file."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    tmp.write_text(metrics(cov, findings, now), encoding="utf-8")
+    tmp.replace(path)

@@ -16,12 +16,14 @@ from retention.catalog import repo
 from retention.catalog.db import create, open_catalog, upgrade
 from retention.catalog.tables import PlanRow, ServerRow
 from retention.errors import InputError
+from retention.integrity import compare_listing, deep_check
 from retention.inventory import load_inventory
-from retention.model import Plan
+from retention.model import Finding, Plan
 from retention.planner import plan
 from retention.policy import Policy, load_policy
 from retention.storage import open_store
 from retention.sync import SyncResult, sync_server
+from retention.verify import Coverage, coverage
 
 
 def plan_inventory(policy_ref: str, inventory_path: Path, now: datetime,
@@ -86,3 +88,48 @@ def apply(catalog_url: str, storage_url: str, policy_ref: str, plan_id: int, now
 
 def db_upgrade(catalog_url: str) -> tuple[str | None, str]:
     return upgrade(create(catalog_url))
+
+
+@dataclass(frozen=True)
+class Verification:
+    coverage: Coverage
+    findings: tuple[Finding, ...]  # coverage and integrity together
+    objects_checked: int
+    deep: bool
+
+
+def verify_server(catalog_url: str, storage_url: str, policy_ref: str, server: str,
+                  now: datetime, actor: str, clock: Callable[[], datetime], deep: bool,
+                  progress: Callable[[int], None] | None = None,
+                  on_total: Callable[[int], None] | None = None) -> Verification:
+    """Coverage from the catalog, integrity against one fresh listing (and reads with deep)."""
+    policy = load_policy(policy_ref)
+    engine = open_catalog(catalog_url)
+    with Session(engine) as session:
+        row = session.get(ServerRow, server)
+        if row is None:
+            raise InputError(f"server {server!r} is not in the catalog; run "
+                             f"`rex sync --server {server}` first")
+        inventory = repo.load_inventory(session, server, now)
+        cov = coverage(policy, inventory, repo.active_holds(session, server),
+                       repo.contracts(session), server,
+                       repo.wal_times(session, server, inventory.segments_per_log),
+                       repo.point_locks(session, server), row.bucket_lock_mode is not None, now)
+        kept = [d.id for d in cov.plan.points if d.action == "keep" and d.status == "done"]
+        ranges = [(w.timeline, w.first, w.last) for w in cov.plan.wal if w.action == "keep"]
+        expected = repo.kept_objects(session, server, kept, ranges)
+    store = open_store(storage_url, clock)
+    listed = {(v.key, v.version_id or ""): v for v in store.list_versions(f"{server}/")}
+    findings = list(cov.findings) + compare_listing(expected, listed)
+    if deep:
+        if on_total is not None:
+            on_total(len(expected))
+        findings += deep_check(store, expected, progress=progress)
+    with Session(engine) as session, session.begin():
+        repo.append(session, now, actor, "verify", server, {
+            "deep": deep, "objects": len(expected), "daily_missing": cov.daily_missing,
+            "wal_gaps": len(cov.gaps), "findings": sorted({f.code for f in findings})})
+    order = {"error": 0, "warning": 1, "info": 2}
+    return Verification(cov, tuple(sorted(findings, key=lambda f: (order[f.severity], f.code,
+                                                                   f.subject))),
+                        len(expected), deep)

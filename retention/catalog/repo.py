@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -27,7 +27,9 @@ from retention.catalog.tables import (
 )
 from retention.errors import InputError
 from retention.evidence.ledger import Entry, next_entry
+from retention.integrity import Expected
 from retention.model import Contract, Hold, Inventory, RecoveryPoint, WalRun
+from retention.verify import PointLocks, WalTimes
 
 ADVISORY_LEDGER = 0x7265785F6C6564  # "rex_led": serialises ledger appends on PostgreSQL
 
@@ -154,3 +156,56 @@ def get_plan(session: Session, plan_id: int) -> PlanRow:
         raise InputError(f"plan {plan_id}: no such plan in the catalog; `rex plan --server NAME` "
                          "makes one and prints its id")
     return row
+
+
+# --- for verify --------------------------------------------------------------------------------
+
+def wal_times(session: Session, server: str, segments_per_log: int) -> WalTimes:
+    """When each archived segment was last written, per timeline (segments only, not labels)."""
+    positions: dict[int, list[int]] = {}
+    modified: dict[int, list[datetime]] = {}
+    rows = session.execute(
+        select(ObjectRow.timeline, ObjectRow.position, func.max(ObjectRow.last_modified))
+        .where(ObjectRow.server == server, ObjectRow.kind == "wal",
+               ObjectRow.delete_marker.is_(False), ~ObjectRow.key.contains(".backup"),
+               ~ObjectRow.key.contains(".partial"))
+        .group_by(ObjectRow.timeline, ObjectRow.position)
+        .order_by(ObjectRow.timeline, ObjectRow.position))
+    for timeline, position, last_modified in rows:
+        if timeline is None or position is None:
+            continue
+        positions.setdefault(timeline, []).append(position)
+        modified.setdefault(timeline, []).append(last_modified)
+    return WalTimes(positions, modified)
+
+
+def point_locks(session: Session, server: str) -> dict[str, PointLocks]:
+    rows = session.execute(
+        select(ObjectRow.backup_id, func.min(ObjectRow.retain_until),
+               func.min(case((ObjectRow.legal_hold.is_(True), 1), else_=0)), func.count())
+        .where(ObjectRow.server == server, ObjectRow.kind == "base",
+               ObjectRow.delete_marker.is_(False))
+        .group_by(ObjectRow.backup_id))
+    return {bid: PointLocks(until, bool(held), count) for bid, until, held, count in rows
+            if bid is not None}
+
+
+def kept_objects(session: Session, server: str, point_ids: Sequence[str],
+                 wal_ranges: Sequence[tuple[int, int, int]]) -> list[Expected]:
+    """The object versions (not delete markers) of kept points and kept WAL ranges."""
+    out: list[Expected] = []
+    for start in range(0, len(point_ids), 500):
+        for o in session.scalars(select(ObjectRow).where(
+                ObjectRow.server == server, ObjectRow.kind == "base",
+                ObjectRow.delete_marker.is_(False),
+                ObjectRow.backup_id.in_(point_ids[start:start + 500]))):
+            out.append(Expected(f"{server}/{o.backup_id}", o.key, o.version_id, o.size, o.etag,
+                                o.checksum))
+    for timeline, first, last in wal_ranges:
+        for o in session.scalars(select(ObjectRow).where(
+                ObjectRow.server == server, ObjectRow.kind == "wal",
+                ObjectRow.delete_marker.is_(False), ObjectRow.timeline == timeline,
+                ObjectRow.position >= first, ObjectRow.position <= last)):
+            out.append(Expected(f"{server}/wal", o.key, o.version_id, o.size, o.etag,
+                                o.checksum))
+    return sorted(out, key=lambda e: (e.key, e.version_id))

@@ -1,0 +1,214 @@
+"""`rex verify`: are the SLA's promises kept for one server right now? PURE.
+
+PITR coverage (anchor, continuous WAL, archive lag), dailies of the last six months, holds and
+locks against the plan, staleness. Storage integrity (objects present, unchanged, readable) is
+checked by ``integrity``; both give findings in the design's shape.
+"""
+
+from __future__ import annotations
+
+import itertools
+from bisect import bisect_left
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Literal
+
+from retention.calendar import add_calendar, local_day
+from retention.durations import Duration
+from retention.model import Contract, Finding, Hold, Inventory, Plan, RecoveryPoint
+from retention.planner import plan
+from retention.policy import Policy
+from retention.timeutil import z
+from retention.wal import segment_name
+
+DayState = Literal["present", "missing", "before-first-backup", "today"]
+
+
+@dataclass(frozen=True)
+class WalTimes:
+    """LastModified of archived segments, per timeline: sorted positions and their instants."""
+
+    positions: Mapping[int, Sequence[int]]
+    modified: Mapping[int, Sequence[datetime]]
+
+    def before(self, timeline: int, position: int) -> tuple[int, datetime] | None:
+        """The archived segment just before ``position`` and when it was archived."""
+        pos = self.positions.get(timeline, ())
+        i = bisect_left(pos, position) - 1
+        return (pos[i], self.modified[timeline][i]) if i >= 0 else None
+
+    def newest(self) -> datetime | None:
+        return max((m[-1] for m in self.modified.values() if m), default=None)
+
+
+@dataclass(frozen=True)
+class Gap:
+    timeline: int
+    first: int
+    last: int
+    unrestorable_from: datetime | None  # last archived instant before the gap
+    unrestorable_to: datetime | None  # end of the first backup that begins after it
+    in_window: bool
+
+
+@dataclass(frozen=True)
+class Coverage:
+    server: str
+    plan: Plan
+    window_start: datetime
+    newest_end: datetime | None
+    newest_wal: datetime | None
+    days: tuple[tuple[date, DayState], ...]
+    gaps: tuple[Gap, ...]
+    findings: tuple[Finding, ...]
+
+    @property
+    def daily_missing(self) -> int:
+        return sum(1 for _, state in self.days if state == "missing")
+
+
+def _sum(a: Duration, b: Duration) -> Duration:
+    return Duration(a.months + b.months, a.days + b.days, a.seconds + b.seconds)
+
+
+def daily_states(policy: Policy, done: Sequence[RecoveryPoint],
+                 now: datetime) -> list[tuple[date, DayState]]:
+    """Each Amsterdam day whose daily the SLA still promises: present, missing, or not yet due."""
+    tz, keep = policy.tz, policy.daily.keep
+    today = local_day(now, tz)
+    first_promised = add_calendar(today, -keep.months, -keep.days)
+    have = {local_day(p.end_time, tz) for p in done if p.end_time is not None}
+    first_backup = min(have, default=today)
+    states: list[tuple[date, DayState]] = []
+    day = first_promised
+    while day <= today:
+        state: DayState = ("present" if day in have else "today" if day == today
+                           else "before-first-backup" if day < first_backup else "missing")
+        states.append((day, state))
+        day += timedelta(days=1)
+    return states
+
+
+def _gaps(inventory: Inventory, server: str, wal_times: WalTimes, done: Sequence[RecoveryPoint],
+          needed_from: int | None) -> list[Gap]:
+    out: list[Gap] = []
+    runs = sorted((r for r in inventory.wal if r.server == server),
+                  key=lambda r: (r.timeline, r.first))
+    for a, b in itertools.pairwise(runs):
+        if a.timeline != b.timeline or b.first <= a.last + 1:
+            continue
+        first, last = a.last + 1, b.first - 1
+        before = wal_times.before(a.timeline, first)
+        after = [p for p in done if p.begin_pos > last and p.timeline >= a.timeline]
+        out.append(Gap(a.timeline, first, last, before[1] if before else None,
+                       after[0].end_time if after else None,
+                       needed_from is not None and last >= needed_from))
+    return out
+
+
+@dataclass(frozen=True)
+class PointLocks:
+    """What the catalog records of one point's objects: the earliest retain-until and whether
+    every object carries a legal hold."""
+
+    min_retain_until: datetime | None
+    all_held: bool
+    objects: int
+
+
+def coverage(policy: Policy, inventory: Inventory, holds: Sequence[Hold],
+             contracts: Sequence[Contract], server: str, wal_times: WalTimes,
+             locks: Mapping[str, PointLocks], lock_enabled: bool, now: datetime) -> Coverage:
+    """Every check of the SLA's promises for one server at ``now``."""
+    result = plan(policy, inventory, holds, contracts, now, allow_mass_delete=True)
+    done = sorted((p for p in inventory.points if p.server == server and p.status == "done"),
+                  key=lambda p: (p.end_time, p.id))
+    window_start = _sum(policy.pitr.window, policy.pitr.margin).before(now, policy.tz)
+    anchors = [p for p in done if p.end_time is not None and p.end_time <= window_start]
+    # the plan's own window-gap finding is replaced by the one with the interval it breaks
+    findings = [f for f in result.findings if f.code in (
+        "pitr-window-short", "wal-gap", "backup-stale", "clock-behind", "broken-chain")
+        and not (f.code == "wal-gap" and f.subject == server)]
+    # WAL outside the window and the kept backups' own ranges is deleted by design: only
+    # gaps from the anchor on break a promise
+    gaps = [g for g in _gaps(inventory, server, wal_times, done,
+                             anchors[-1].begin_pos if anchors else None) if g.in_window]
+    findings += _gap_findings(server, gaps, inventory.segments_per_log)
+    days = daily_states(policy, done, now)
+    findings += [Finding("daily-missing", "error", f"{server}/{d}",
+                         f"no backup of {server} ended on {d} (Amsterdam): the daily of that "
+                         "day cannot be kept") for d, s in days if s == "missing"]
+    newest_wal = wal_times.newest()
+    lag = policy.pitr.max_archive_lag
+    if newest_wal is not None and lag.after(newest_wal, policy.tz) < now:
+        findings.append(Finding("archive-lag", "error", server,
+                                f"the newest WAL of {server} was archived at {z(newest_wal)}, "
+                                f"longer than {lag} ago: check archive_command"))
+    findings += _lock_findings(result, server, locks, lock_enabled)
+    return Coverage(server, result, window_start, done[-1].end_time if done else None,
+                    newest_wal, tuple(days), tuple(gaps),
+                    tuple(sorted(set(findings), key=lambda f: (f.severity, f.code, f.subject))))
+
+
+def _gap_findings(server: str, gaps: Sequence[Gap], spl: int) -> list[Finding]:
+    out = []
+    for g in gaps:
+        names = f"{segment_name(g.timeline, g.first, spl)}..{segment_name(g.timeline, g.last, spl)}"
+        span = (f"instants from {z(g.unrestorable_from) if g.unrestorable_from else 'the start'}"
+                f" to {z(g.unrestorable_to) if g.unrestorable_to else 'now'} cannot be restored")
+        out.append(Finding("wal-gap", "error",
+                           f"{server}/{names}", f"WAL {names} of {server} is missing: {span}"))
+    return out
+
+
+def _lock_findings(result: Plan, server: str, locks: Mapping[str, PointLocks],
+                   lock_enabled: bool) -> list[Finding]:
+    out: list[Finding] = []
+    for d in result.points:
+        if d.action != "keep" or d.server != server:
+            continue
+        info = locks.get(d.id)
+        if info is None or info.objects == 0:
+            out.append(Finding("object-missing", "error", f"{server}/{d.id}",
+                               f"backup {d.id} is kept by the plan but has no objects"))
+            continue
+        if any(r.startswith("legal-hold ") for r in d.reasons) and lock_enabled \
+                and not info.all_held:
+            out.append(Finding("legal-hold-missing", "error", f"{server}/{d.id}",
+                               f"backup {d.id} is under a legal hold but not all its objects "
+                               "carry one in storage; run rex apply"))
+        if lock_enabled and d.expires is not None and (
+                info.min_retain_until is None or info.min_retain_until < d.expires):
+            locked = z(info.min_retain_until) if info.min_retain_until else "never"
+            out.append(Finding("retention-short", "warning", f"{server}/{d.id}",
+                               f"backup {d.id} must be kept until {z(d.expires)} but part of it "
+                               f"is locked only until {locked}; the next rex apply extends it"))
+    return out
+
+
+def metrics(cov: Coverage, findings: Sequence[Finding], now: datetime) -> str:
+    """Prometheus text exposition for a node-exporter textfile collector."""
+    s = cov.server
+    counts = {sev: sum(1 for f in findings if f.severity == sev)
+              for sev in ("error", "warning", "info")}
+    age = (now - cov.newest_end).total_seconds() if cov.newest_end else float("nan")
+    lines = [
+        "# HELP rex_newest_backup_age_seconds Age of the newest done base backup.",
+        "# TYPE rex_newest_backup_age_seconds gauge",
+        f'rex_newest_backup_age_seconds{{server="{s}"}} {age:.0f}',
+        "# HELP rex_pitr_window_start_timestamp_seconds Start of the promised PITR window.",
+        "# TYPE rex_pitr_window_start_timestamp_seconds gauge",
+        f'rex_pitr_window_start_timestamp_seconds{{server="{s}"}} '
+        f"{cov.window_start.timestamp():.0f}",
+        "# HELP rex_daily_missing Days of the last six months without a daily backup.",
+        "# TYPE rex_daily_missing gauge",
+        f'rex_daily_missing{{server="{s}"}} {cov.daily_missing}',
+        "# HELP rex_wal_gaps Missing WAL stretches.",
+        "# TYPE rex_wal_gaps gauge",
+        f'rex_wal_gaps{{server="{s}"}} {len(cov.gaps)}',
+        "# HELP rex_findings Findings of the last verify, by severity.",
+        "# TYPE rex_findings gauge",
+        *(f'rex_findings{{server="{s}",severity="{sev}"}} {n}' for sev, n in counts.items()),
+    ]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,63 @@
+"""Coverage checks of `rex verify`, pure: dailies, gaps with intervals, lag, locks."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from retention.model import WalRun
+from retention.verify import PointLocks, WalTimes, coverage, daily_states
+from tests.unit.retention.builders import POLICY, ams, daily_points, inventory, pos
+
+NOW = ams("2026-11-29 06:00")
+
+
+def times_for(runs: list[WalRun]) -> WalTimes:
+    positions = {1: [p for r in runs for p in range(r.first, r.last + 1)]}
+    return WalTimes(positions, {1: [NOW - timedelta(minutes=600 * (positions[1][-1] - p))
+                                    for p in positions[1]]})
+
+
+def locks_for(points: list, until=None, held=False) -> dict[str, PointLocks]:  # type: ignore[no-untyped-def,type-arg]
+    return {p.id: PointLocks(until, held, 2) for p in points}
+
+
+def test_daily_states_over_six_months() -> None:
+    points = [p for p in daily_points("2026-07-01", 151) if p.id != "20261010T0300"]
+    states = dict(daily_states(POLICY, points, NOW))
+    assert states[date(2026, 5, 29)] == "before-first-backup"
+    assert states[date(2026, 10, 10)] == "missing"
+    assert states[date(2026, 11, 28)] == "present"
+    assert states[date(2026, 11, 29)] == "today"
+    assert min(states) == date(2026, 5, 29) and max(states) == date(2026, 11, 29)
+
+
+def test_clean_coverage_has_no_findings() -> None:
+    points = daily_points("2026-05-29", 185)
+    inv = inventory(points)
+    cov = coverage(POLICY, inv, [], [], "suite", times_for(list(inv.wal)), locks_for(points),
+                   False, NOW)
+    assert cov.findings == () and cov.gaps == () and cov.daily_missing == 0
+
+
+def test_gap_in_window_reports_the_interval_it_breaks() -> None:
+    points = daily_points("2026-05-29", 185)
+    hole = pos(ams("2026-11-10 12:00"))
+    runs = [WalRun("suite", 1, points[0].begin_pos, hole - 1),
+            WalRun("suite", 1, hole + 1, pos(NOW))]
+    inv = inventory(points, runs)
+    times = times_for(runs)
+    cov = coverage(POLICY, inv, [], [], "suite", times, locks_for(points), False, NOW)
+    [gap] = cov.gaps
+    assert (gap.first, gap.last, gap.in_window) == (hole, hole, True)
+    assert gap.unrestorable_from == times.before(1, hole)[1]  # type: ignore[index]
+    assert gap.unrestorable_to == ams("2026-11-11 03:00")
+
+
+def test_archive_lag_and_short_locks_and_missing_legal_holds() -> None:
+    points = daily_points("2026-05-29", 185)
+    inv = inventory(points)
+    stale = WalTimes({1: [0]}, {1: [NOW - timedelta(hours=2)]})
+    cov = coverage(POLICY, inv, [], [], "suite", stale,
+                   locks_for(points, until=NOW + timedelta(days=1)), True, NOW)
+    codes = {(f.code, f.severity) for f in cov.findings}
+    assert ("archive-lag", "error") in codes and ("retention-short", "warning") in codes
