@@ -34,8 +34,9 @@ END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 
 
 def populate(endpoint: str, bucket: str, points: int, wal: int) -> None:
-    """Backups one a day and WAL spread evenly between them, uploaded on 16 threads."""
-    s3: Any = boto3.client("s3", endpoint_url=endpoint)
+    """Backups one a day and WAL spread evenly between them. Written straight into the moto
+    server's in-process backend (uploading 50,000 objects over HTTP takes minutes); what is
+    measured afterwards all goes over HTTP."""
     per_day = max(1, wal // points)
     jobs: list[tuple[str, bytes]] = []
     for day in range(points):
@@ -48,8 +49,23 @@ def populate(endpoint: str, bucket: str, points: int, wal: int) -> None:
         for p in range(pos, pos + per_day):
             name = segment_name(1, p)
             jobs.append((f"suite/wals/{name[:16]}/{name}.gz", b"wal"))
+    backend = _moto_backend(endpoint)
+    if backend is not None:
+        for key, body in jobs:
+            backend.put_object(bucket, key, body)
+        return
+    s3: Any = boto3.client("s3", endpoint_url=endpoint)
     with ThreadPoolExecutor(16) as pool:
         list(pool.map(lambda kv: s3.put_object(Bucket=bucket, Key=kv[0], Body=kv[1]), jobs))
+
+
+def _moto_backend(endpoint: str) -> Any:
+    try:
+        from moto.core import DEFAULT_ACCOUNT_ID
+        from moto.s3.models import s3_backends
+    except ImportError:
+        return None
+    return s3_backends[DEFAULT_ACCOUNT_ID]["aws"]
 
 
 def main() -> None:

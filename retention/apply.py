@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any
+from typing import Any, cast
 
-from sqlalchemy import delete, select
+from sqlalchemy import Table, bindparam, delete, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -145,9 +145,12 @@ def _act(engine: Engine, store: ObjectStore, kind: str, items: list[tuple[Any, .
         outcome = store.delete_versions([(k, v or None) for k, v, _ in items])
         gone = {(k, v or "") for k, v in outcome.deleted}
         with Session(engine) as session, session.begin():
-            for key, version in gone:
-                session.execute(delete(ObjectRow).where(ObjectRow.key == key,
-                                                        ObjectRow.version_id == version))
+            # one statement, executed for many parameter sets; the unique index leads by server
+            session.connection().execute(
+                delete(cast(Table, ObjectRow.__table__)).where(
+                    ObjectRow.server == bindparam("s"), ObjectRow.key == bindparam("k"),
+                    ObjectRow.version_id == bindparam("v")),
+                [{"s": result.server, "k": k, "v": v} for k, v in sorted(gone)])
         result.deleted += len(gone)
         result.failures.extend(outcome.failed)
         return {"deleted": len(gone), "requests": outcome.requests,
@@ -155,8 +158,9 @@ def _act(engine: Engine, store: ObjectStore, kind: str, items: list[tuple[Any, .
                             for f in outcome.failed[:50]]}
     with Session(engine) as session, session.begin():
         for key, version, until in items:
-            obj = session.scalars(select(ObjectRow).where(ObjectRow.key == key,
-                                                          ObjectRow.version_id == version)).first()
+            obj = session.scalars(select(ObjectRow).where(
+                ObjectRow.server == result.server, ObjectRow.key == key,
+                ObjectRow.version_id == version)).first()
             if kind == "retain" and mode is not None and until is not None:
                 target = parse_instant(until, "intent")
                 known = obj.retain_until if obj else None
