@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import getpass
 import sys
+import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -239,6 +240,31 @@ def verify_command(ctx: click.Context, server: str, as_json: bool, metrics_path:
     click.echo(render.to_json(render.verify_document(result)) if as_json
                else render.verify_text(result), nl=False)
     if any(f.severity == "error" for f in result.findings):
+        sys.exit(1)
+
+
+@main.command("drill")
+@click.option("--server", required=True)
+@click.option("--at", "at_text", metavar="INSTANT", help="Restore to this instant.")
+@click.option("--sample", type=int, help="Drill N instants drawn from the PITR window.")
+@click.option("--seed", type=int, help="Make --sample reproducible.")
+@click.option("--check", "check_sql", metavar="SQL", help="A query that must return true.")
+@click.option("--keep", is_flag=True, help="Leave the restored cluster running.")
+@click.option("--json", "as_json", is_flag=True)
+@click.pass_context
+@reports_errors
+def drill_command(ctx: click.Context, server: str, at_text: str | None, sample: int | None,
+                  seed: int | None, check_sql: str | None, keep: bool, as_json: bool) -> None:
+    """Restore a point in time on a scratch cluster and check it; exit 1 if a drill fails."""
+    cfg = settings(ctx)
+    if (at_text is None) == (sample is None):
+        raise InputError("give exactly one of --at INSTANT or --sample N")
+    instants = [parse_instant(at_text, "--at")] if at_text else None
+    results = service.drill(cfg.catalog, cfg.need_storage(), cfg.policy, server, instants,
+                            sample, seed, cfg.now, cfg.actor, check_sql, keep, time.monotonic)
+    click.echo(render.to_json(render.drill_document(results)) if as_json
+               else render.drill_text(results), nl=False)
+    if not all(r.passed for r in results):
         sys.exit(1)
 
 

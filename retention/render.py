@@ -184,3 +184,24 @@ def write_metrics(path: Path, cov: Any, findings: Any, now: datetime) -> None:
     tmp = path.with_name(f".{path.name}.tmp")
     tmp.write_text(metrics(cov, findings, now), encoding="utf-8")
     tmp.replace(path)
+
+
+def drill_document(results: Any) -> list[dict[str, Any]]:
+    return [{"server": r.server, "instant": format_instant(r.instant), "point": r.point,
+             "passed": r.passed, "message": r.message, "restore_seconds": r.restore_seconds,
+             "counts": r.counts, "check": r.check, "kept": r.kept} for r in results]
+
+
+def drill_text(results: Any) -> str:
+    lines: list[str] = []
+    for r in results:
+        verdict = "PASSED" if r.passed else "FAILED"
+        took = f" in {r.restore_seconds:.1f} s" if r.restore_seconds is not None else ""
+        lines.append(f"drill {r.server} to {format_instant(r.instant)} from backup "
+                     f"{r.point or '-'}: {verdict}{took}: {r.message}")
+        lines += [f"  {name}: {count} rows" for name, count in sorted(r.counts.items())]
+        if r.check is not None:
+            lines.append(f"  check: {'true' if r.check else 'false'}")
+        if r.kept:
+            lines.append(f"  kept running: {r.kept}")
+    return "\n".join(lines) + "\n"

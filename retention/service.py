@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy.orm import Session
 
@@ -15,12 +16,15 @@ from retention.apply import ApplyResult, apply_plan
 from retention.catalog import repo
 from retention.catalog.db import create, open_catalog, upgrade
 from retention.catalog.tables import PlanRow, ServerRow
+from retention.drill import sample_instants
+from retention.drill_run import DrillResult, run_drill
 from retention.errors import InputError
 from retention.integrity import compare_listing, deep_check
 from retention.inventory import load_inventory
 from retention.model import Finding, Plan
 from retention.planner import plan
 from retention.policy import Policy, load_policy
+from retention.restore import BarmanTools
 from retention.storage import open_store
 from retention.sync import SyncResult, sync_server
 from retention.verify import Coverage, coverage
@@ -133,3 +137,33 @@ def verify_server(catalog_url: str, storage_url: str, policy_ref: str, server: s
     return Verification(cov, tuple(sorted(findings, key=lambda f: (order[f.severity], f.code,
                                                                    f.subject))),
                         len(expected), deep)
+
+
+def drill(catalog_url: str, storage_url: str, policy_ref: str, server: str,
+          instants: list[datetime] | None, sample: int | None, seed: int | None,
+          now: datetime, actor: str,
+          check_sql: str | None, keep: bool, timer: Callable[[], float]) -> list[DrillResult]:
+    """One drill per instant (given, or drawn from the PITR window)."""
+    if not storage_url.startswith("s3://"):
+        raise InputError(f"--storage {storage_url}: drills restore with barman-cloud, which "
+                         "reads S3 storage (s3://bucket/prefix)")
+    engine = open_catalog(catalog_url)
+    if instants is None:
+        policy_window = _window(engine, load_policy(policy_ref), server, now)
+        instants = sample_instants(policy_window[0], policy_window[1], sample or 1, seed)
+    tools = BarmanTools.from_environment(storage_url, server)
+    return [run_drill(engine, tools, server, t, now, actor, check_sql, keep, timer)
+            for t in instants]
+
+
+def _window(engine: Any, policy: Policy, server: str,
+            now: datetime) -> tuple[datetime, datetime]:
+    """From the start of the promised window to the last archived WAL."""
+    start = policy.pitr.window.before(now, policy.tz)
+    with Session(engine) as session:
+        inventory = repo.load_inventory(session, server, now)
+        newest = repo.wal_times(session, server, inventory.segments_per_log).newest()
+    if newest is None:
+        raise InputError(f"server {server!r} has no archived WAL in the catalog; run "
+                         f"`rex sync --server {server}` first")
+    return start, min(newest, now)

@@ -131,9 +131,9 @@ def coverage(policy: Policy, inventory: Inventory, holds: Sequence[Hold],
         "pitr-window-short", "wal-gap", "backup-stale", "clock-behind", "broken-chain")
         and not (f.code == "wal-gap" and f.subject == server)]
     # WAL outside the window and the kept backups' own ranges is deleted by design: only
-    # gaps from the anchor on break a promise
-    gaps = [g for g in _gaps(inventory, server, wal_times, done,
-                             anchors[-1].begin_pos if anchors else None) if g.in_window]
+    # gaps from the anchor on (from the first backup while none predates the window) matter
+    needed_from = (anchors[-1] if anchors else done[0]).begin_pos if done else None
+    gaps = [g for g in _gaps(inventory, server, wal_times, done, needed_from) if g.in_window]
     findings += _gap_findings(server, gaps, inventory.segments_per_log)
     days = daily_states(policy, done, now)
     findings += [Finding("daily-missing", "error", f"{server}/{d}",
