@@ -123,6 +123,18 @@ def policy_check(path: Path) -> None:
     click.echo(f"{path}: valid policy {checked.name} (sha256 {checked.sha256})")
 
 
+@policy.command("terraform-vars")
+@click.option("--policy", "name_or_path", default=None, metavar="NAME|PATH",
+              help="The policy to convert. Default: the group's --policy.")
+@click.pass_context
+@reports_errors
+def policy_terraform_vars(ctx: click.Context, name_or_path: str | None) -> None:
+    """Print the policy's settings for terraform/ as JSON (terraform/policy.auto.tfvars.json)."""
+    from retention import terraform_vars
+
+    click.echo(terraform_vars.render(load_policy(name_or_path or settings(ctx).policy)), nl=False)
+
+
 @main.command("plan")
 @click.option("--inventory", "inventory_path", type=click.Path(dir_okay=False, path_type=Path),
               help="JSON inventory: points, wal, histories, holds, contracts.")
