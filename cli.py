@@ -308,6 +308,264 @@ def run_command(ctx: click.Context, server: str, allow_mass_delete: bool, as_jso
         sys.exit(1)
 
 
+# --- tenants, contracts, holds, consent ---
+
+
+def _emit(as_json: bool, document: Any, text: str) -> None:
+    click.echo(render.to_json(document) if as_json else text, nl=False)
+
+
+@main.group()
+def tenant() -> None:
+    """Clients: add them, list them, show a client's contract, hold and erasure date."""
+
+
+@tenant.command("add")
+@click.argument("tenant_id", metavar="ID")
+@click.option("--name", required=True, help="The client's name.")
+@click.option("--server", "servers", multiple=True, metavar="NAME",
+              help="A server holding the client's data (repeat). Default: every server.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def tenant_add(ctx: click.Context, tenant_id: str, name: str, servers: tuple[str, ...],
+               as_json: bool) -> None:
+    """Add a client (tenant)."""
+    from retention import clients
+    from retention import render_clients as rc
+
+    cfg = settings(ctx)
+    info = clients.tenant_add(cfg.catalog, cfg.policy, tenant_id, name, list(servers), cfg.now,
+                              cfg.actor)
+    _emit(as_json, rc.tenant_document(info), rc.added_text(info))
+
+
+@tenant.command("list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def tenant_list(ctx: click.Context, as_json: bool) -> None:
+    """List the clients with their contract state, hold and offboarding."""
+    from retention import clients
+    from retention import render_clients as rc
+
+    cfg = settings(ctx)
+    found = clients.tenant_list(cfg.catalog, cfg.policy, cfg.now)
+    _emit(as_json, {"tenants": [rc.tenant_document(t) for t in found]}, rc.tenants_text(found))
+
+
+@tenant.command("status")
+@click.argument("tenant_id", metavar="ID")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def tenant_status(ctx: click.Context, tenant_id: str, as_json: bool) -> None:
+    """Contract state, current period, final backup, hold_until, erasure date, offboarding."""
+    from retention import clients
+    from retention import render_clients as rc
+
+    cfg = settings(ctx)
+    status = clients.tenant_status(cfg.catalog, cfg.policy, tenant_id, cfg.now)
+    _emit(as_json, rc.status_document(status), rc.status_text(status))
+    if any(f.severity == "error" for f in status.findings):
+        sys.exit(1)
+
+
+@main.group()
+def contract() -> None:
+    """Client contracts: terms, reminders before a period ends, termination."""
+
+
+@contract.command("set")
+@click.argument("tenant_id", metavar="ID")
+@click.option("--start", required=True, metavar="DATE", help="First day of the contract.")
+@click.option("--period", required=True, metavar="DURATION", help="Period length, e.g. 12mo.")
+@click.option("--auto-renew/--no-auto-renew", default=True, show_default=True,
+              help="Whether a period is followed by the next one.")
+@click.option("--remind", default="6w", show_default=True, metavar="DURATION",
+              help="How long before a period's end the client is reminded.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def contract_set(ctx: click.Context, tenant_id: str, start: str, period: str, auto_renew: bool,
+                 remind: str, as_json: bool) -> None:
+    """Record (or replace) a client's contract terms."""
+    from retention import clients
+    from retention import render_clients as rc
+    from retention.timeutil import parse_date
+
+    cfg = settings(ctx)
+    info = clients.contract_set(cfg.catalog, cfg.policy, tenant_id,
+                                parse_date(start, "--start"), period, auto_renew, remind,
+                                cfg.now, cfg.actor)
+    _emit(as_json, rc.tenant_document(info), rc.contract_text(info))
+
+
+@contract.command("due")
+@click.option("--within", default="6w", show_default=True, metavar="DURATION",
+              help="Horizon: periods ending within this are listed.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def contract_due(ctx: click.Context, within: str, as_json: bool) -> None:
+    """Contracts whose current period ends soon, with the reminder date (a working day)."""
+    from retention import clients
+    from retention import render_clients as rc
+
+    cfg = settings(ctx)
+    found = clients.contract_due(cfg.catalog, cfg.policy, within, cfg.now, cfg.actor)
+    _emit(as_json, rc.due_document(found, within), rc.due_text(found, within))
+
+
+@contract.command("terminate")
+@click.argument("tenant_id", metavar="ID")
+@click.option("--effective", required=True, metavar="DATE",
+              help="The first day without a contract.")
+@click.option("--by", "by", required=True, metavar="NAME", help="Who terminated it.")
+@click.option("--reason", required=True, help="Why the contract ends.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def contract_terminate(ctx: click.Context, tenant_id: str, effective: str, by: str,
+                       reason: str, as_json: bool) -> None:
+    """Record a termination: places the post-termination hold, makes the offboarding due."""
+    from retention import clients
+    from retention import render_clients as rc
+    from retention.timeutil import parse_date
+
+    cfg = settings(ctx)
+    info = clients.contract_terminate(cfg.catalog, cfg.policy, tenant_id,
+                                      parse_date(effective, "--effective"), by, reason, cfg.now,
+                                      cfg.actor)
+    _emit(as_json, rc.tenant_document(info), rc.terminated_text(info))
+
+
+@main.group()
+def hold() -> None:
+    """Legal holds on backups; every hold (post-termination holds and leases too) is listed."""
+
+
+@hold.command("place")
+@click.option("--server", required=True, help="The server whose backups are held.")
+@click.option("--point", default=None, metavar="ID", help="Hold this backup.")
+@click.option("--from", "range_from", default=None, metavar="INSTANT",
+              help="Hold every instant from here (with --to).")
+@click.option("--to", "range_to", default=None, metavar="INSTANT", help="... up to here.")
+@click.option("--reason", required=True, help="Why (a case, an audit).")
+@click.option("--by", "by", required=True, metavar="NAME", help="Who asked for the hold.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def hold_place(ctx: click.Context, server: str, point: str | None, range_from: str | None,
+               range_to: str | None, reason: str, by: str, as_json: bool) -> None:
+    """Place a legal hold on a backup or a time range, until released."""
+    from retention import legalholds
+    from retention import render_clients as rc
+
+    cfg = settings(ctx)
+    view = legalholds.place(
+        cfg.catalog, server, point,
+        parse_instant(range_from, "--from") if range_from is not None else None,
+        parse_instant(range_to, "--to") if range_to is not None else None,
+        reason, by, cfg.now, cfg.actor)
+    _emit(as_json, rc.hold_document(view), rc.placed_text(view))
+
+
+@hold.command("release")
+@click.argument("hold_id", metavar="HOLD")
+@click.option("--reason", required=True, help="Why the hold ends.")
+@click.option("--by", "by", required=True, metavar="NAME", help="Who released it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def hold_release(ctx: click.Context, hold_id: str, reason: str, by: str,
+                 as_json: bool) -> None:
+    """Release a hold; deletes nothing: the next plan shows what becomes deletable."""
+    from retention import legalholds
+    from retention import render_clients as rc
+
+    cfg = settings(ctx)
+    view = legalholds.release(cfg.catalog, hold_id, reason, by, cfg.now, cfg.actor)
+    _emit(as_json, rc.hold_document(view), rc.released_text(view))
+
+
+@hold.command("list")
+@click.option("--all", "include_all", is_flag=True, help="Also released and ended holds.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def hold_list(ctx: click.Context, include_all: bool, as_json: bool) -> None:
+    """Holds in force (legal, lease, post-termination), each with its kind and end."""
+    from retention import legalholds
+    from retention import render_clients as rc
+
+    cfg = settings(ctx)
+    views = legalholds.listing(cfg.catalog, cfg.policy, include_all, cfg.now)
+    _emit(as_json, {"holds": [rc.hold_document(v) for v in views]}, rc.holds_text(views))
+
+
+@main.group()
+def consent() -> None:
+    """The functional administrator's consent to look at a client's data."""
+
+
+@consent.command("grant")
+@click.option("--tenant", "tenant_id", required=True, help="Tenant id.")
+@click.option("--by", "by", required=True, metavar="NAME",
+              help="The functional administrator who consents.")
+@click.option("--scope", required=True, type=click.Choice(["export", "restore"]),
+              help="What the consent allows.")
+@click.option("--until", required=True, metavar="DATE", help="Valid through this day.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def consent_grant(ctx: click.Context, tenant_id: str, by: str, scope: str, until: str,
+                  as_json: bool) -> None:
+    """Record a consent; one whose --until has passed is refused."""
+    from retention import consent as consents
+    from retention import render_clients as rc
+    from retention.timeutil import parse_date
+
+    cfg = settings(ctx)
+    view = consents.grant(cfg.catalog, cfg.policy, tenant_id, by, scope,
+                          parse_date(until, "--until"), cfg.now, cfg.actor)
+    _emit(as_json, rc.consent_document(view), rc.granted_text(view))
+
+
+@consent.command("revoke")
+@click.argument("consent_id", metavar="CONSENT")
+@click.option("--by", "by", required=True, metavar="NAME", help="Who withdrew the consent.")
+@click.option("--reason", default="", help="Why (optional).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def consent_revoke(ctx: click.Context, consent_id: str, by: str, reason: str,
+                   as_json: bool) -> None:
+    """Revoke a consent from now on."""
+    from retention import consent as consents
+    from retention import render_clients as rc
+
+    cfg = settings(ctx)
+    view = consents.revoke(cfg.catalog, consent_id, by, reason, cfg.now, cfg.actor)
+    _emit(as_json, rc.consent_document(view), rc.revoked_text(view))
+
+
+@consent.command("list")
+@click.option("--tenant", "tenant_id", default=None, help="Only this tenant's consents.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def consent_list(ctx: click.Context, tenant_id: str | None, as_json: bool) -> None:
+    """Every recorded consent with its state: valid, expired or revoked."""
+    from retention import consent as consents
+    from retention import render_clients as rc
+
+    cfg = settings(ctx)
+    views = consents.listing(cfg.catalog, tenant_id, cfg.now)
+    _emit(as_json, {"consents": [rc.consent_document(v) for v in views]},
+          rc.consents_text(views))
+
+
 # --- process models and exports ---
 
 
@@ -377,8 +635,11 @@ def export_command(ctx: click.Context, tenant: str, model_id: str | None, versio
     """Export a tenant's process models, one file per model."""
     from exporters import render as models_render
     from exporters import service as models_service
+    from retention.consent import require_export_consent
 
-    done = models_service.export_models(settings(ctx).suite_db, tenant, format_name, out,
+    cfg = settings(ctx)
+    require_export_consent(cfg.catalog, cfg.policy, tenant, cfg.now, cfg.actor)  # exit 1 if not
+    done = models_service.export_models(cfg.suite_db, tenant, format_name, out,
                                         model_id, version)
     click.echo(models_render.exported_text(done), nl=False)
     click.echo(models_render.export_warnings(done), nl=False, err=True)

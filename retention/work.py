@@ -57,7 +57,8 @@ def _segments_per_log(session: Session, server: str) -> int:
 
 
 def plan_batches(session: Session, plan: Any, mode: LockMode | None) -> list[Batch]:
-    """Deletes first (they free what expired), then retention extensions, then legal holds."""
+    """Legal holds no longer asked for are cleared first, then deletes (they free what
+    expired), then retention extensions, then new legal holds."""
     doc = json.loads(plan.document)
     server, spl = plan.server, _segments_per_log(session, plan.server)
     doomed: list[StoredObject] = []
@@ -81,11 +82,12 @@ def plan_batches(session: Session, plan: Any, mode: LockMode | None) -> list[Bat
             held.extend(objs)
     now_held = [_stored(o) for o in session.scalars(select(ObjectRow).where(
         ObjectRow.server == server, ObjectRow.legal_hold.is_(True)))]
-    batches = delete_batches(doomed)
-    if mode is not None:
-        batches += retain_batches(kept)
-        batches += hold_batches(held, now_held)
-    return batches
+    if mode is None:
+        return delete_batches(doomed)
+    holds = hold_batches(held, now_held)
+    # a released hold's legal hold is cleared before the deletes: it would refuse them
+    return ([b for b in holds if b.kind == "unhold"] + delete_batches(doomed)
+            + retain_batches(kept) + [b for b in holds if b.kind == "hold"])
 
 
 def prune(session: Session, server: str) -> None:

@@ -6,13 +6,14 @@ Table names start with ``rex_`` so the catalog can share a database with the Sui
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Date,
     DateTime,
     Dialect,
     Index,
@@ -143,7 +144,11 @@ class TenantRow(Base):
     id: Mapped[str] = mapped_column(String(200), primary_key=True)
     name: Mapped[str] = mapped_column(Text)
     servers: Mapped[list[str] | None] = mapped_column(JSON, nullable=True)  # None: every server
+    # when the contract ends (a termination, or the end of one that does not renew): the
+    # planner's Contract.terminated_at
     terminated_at: Mapped[datetime | None] = mapped_column(Instant(), nullable=True)
+    added_at: Mapped[datetime | None] = mapped_column(Instant(), nullable=True)
+    added_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
 
 
 class PlanRow(Base):
@@ -193,3 +198,58 @@ class LedgerRow(Base):
     details: Mapped[str] = mapped_column(Text)  # canonical JSON, as hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+# --- the client lifecycle (migration 0002) ------------------------------------------------------
+
+class ContractRow(Base):
+    """A tenant's contract terms; `rex contract set` replaces them (the ledger keeps each)."""
+
+    __tablename__ = "rex_contract"
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    start: Mapped[date] = mapped_column(Date)
+    period: Mapped[str] = mapped_column(String(40))  # duration text: 12mo, 1y, P1Y
+    auto_renew: Mapped[bool] = mapped_column(Boolean, default=True)
+    remind: Mapped[str] = mapped_column(String(40), default="6w")
+    set_at: Mapped[datetime] = mapped_column(Instant())
+    set_by: Mapped[str] = mapped_column(String(200))
+
+
+class TerminationRow(Base):
+    """One per tenant, never changed: `effective` is the first day without a contract."""
+
+    __tablename__ = "rex_termination"
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    effective: Mapped[date] = mapped_column(Date)
+    terminated_at: Mapped[datetime] = mapped_column(Instant())  # 00:00 Amsterdam on effective
+    by: Mapped[str] = mapped_column(String(200))
+    reason: Mapped[str] = mapped_column(Text)
+    recorded_at: Mapped[datetime] = mapped_column(Instant())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+
+
+class ConsentRow(Base):
+    """The functional administrator's explicit permission, valid through `until`."""
+
+    __tablename__ = "rex_consent"
+    id: Mapped[str] = mapped_column(String(40), primary_key=True)
+    tenant: Mapped[str] = mapped_column(String(200), index=True)
+    scope: Mapped[str] = mapped_column(String(16))  # export, restore
+    by: Mapped[str] = mapped_column(String(200))
+    until: Mapped[date] = mapped_column(Date)
+    expires: Mapped[datetime] = mapped_column(Instant())  # 00:00 Amsterdam after `until`
+    granted_at: Mapped[datetime] = mapped_column(Instant())
+    recorded_by: Mapped[str] = mapped_column(String(200))
+    revoked_at: Mapped[datetime | None] = mapped_column(Instant(), nullable=True)
+    revoked_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    revoke_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
+
+
+class OffboardingRow(Base):
+    """A tenant's offboarding: due at termination; the offboarding bundle marks it delivered."""
+
+    __tablename__ = "rex_offboarding"
+    tenant: Mapped[str] = mapped_column(String(200), primary_key=True)
+    state: Mapped[str] = mapped_column(String(16))  # due, delivered
+    changed_at: Mapped[datetime] = mapped_column(Instant())
+    changed_by: Mapped[str] = mapped_column(String(200))

@@ -22,6 +22,14 @@ def rex(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> CliRunner:
     return CliRunner()
 
 
+def consents_to_export(rex: CliRunner, tenant: str) -> None:
+    """The consent gate: a live tenant's export needs its administrator's export consent."""
+    for args in (["tenant", "add", tenant, "--name", tenant.title()],
+                 ["consent", "grant", "--tenant", tenant, "--by", "admin", "--scope", "export",
+                  "--until", "2099-12-31"]):
+        assert rex.invoke(main, [*NOW, *args]).exit_code == 0
+
+
 def test_import_list_export_on_the_embedded_default(rex: CliRunner, tmp_path: Path) -> None:
     done = rex.invoke(main, [*NOW, "models", "import", str(MINIMAL), "--tenant", "acme"])
     assert done.exit_code == 0, done.output
@@ -33,6 +41,7 @@ def test_import_list_export_on_the_embedded_default(rex: CliRunner, tmp_path: Pa
     assert json.loads(listed.output)["models"] == [
         {"model_id": "order-handling", "name": "Order handling", "latest_version": 2,
          "versions": 2}]
+    consents_to_export(rex, "acme")
     out = rex.invoke(main, ["export", "--tenant", "acme", "--format", "bpmn", "--out", "x"])
     assert out.exit_code == 0, out.output
     assert (tmp_path / "x" / "order-handling.bpmn").read_bytes().startswith(b"<?xml")
@@ -51,6 +60,7 @@ def test_suite_db_option_and_environment(rex: CliRunner, tmp_path: Path) -> None
 
 def test_export_one_version_by_model(rex: CliRunner, tmp_path: Path) -> None:
     rex.invoke(main, ["models", "import", str(MINIMAL), "--tenant", "acme"])
+    consents_to_export(rex, "acme")
     out = rex.invoke(main, ["export", "--tenant", "acme", "--model", "order-handling",
                             "--version", "1", "--format", "bpmn", "--out", "v1"])
     assert out.exit_code == 0 and "version 1" in out.output
@@ -71,6 +81,7 @@ def test_bad_input_exits_2_with_a_clear_message(rex: CliRunner, tmp_path: Path) 
     assert fmt.exit_code == 0
     unknown = rex.invoke(main, ["models", "list", "--tenant", "nobody"])
     assert unknown.exit_code == 2 and "unknown tenant" in unknown.output
+    consents_to_export(rex, "acme")
     bad = rex.invoke(main, ["export", "--tenant", "acme", "--format", "xpdl", "--out", "o"])
     assert bad.exit_code == 2 and "available: bpmn" in bad.output
 
