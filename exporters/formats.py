@@ -1,7 +1,9 @@
 """The export format registry: one module per format, each declaring ``FORMAT``.
 
 A new format (xpdl, vdx, docx, pdf, svg, png) is one module under exporters/ with a module-level
-``FORMAT = Format(...)``; nothing else changes: ``rex export --format`` finds it here.
+``FORMAT = Format(...)`` (or ``FORMATS = (Format(...), ...)`` for a module that writes two
+related formats, as diagram.py does for svg and png); nothing else changes: ``rex export
+--format`` finds it here.
 """
 
 from __future__ import annotations
@@ -36,9 +38,10 @@ def formats() -> dict[str, Format]:
         if info.ispkg or info.name.startswith("_"):
             continue
         module = importlib.import_module(f"exporters.{info.name}")
-        declared = getattr(module, "FORMAT", None)
-        if isinstance(declared, Format):
-            found[declared.name] = declared
+        declared = (getattr(module, "FORMAT", None), *getattr(module, "FORMATS", ()))
+        for fmt in declared:
+            if isinstance(fmt, Format):
+                found[fmt.name] = fmt
     return found
 
 
