@@ -625,13 +625,16 @@ def models_list(ctx: click.Context, tenant: str, as_json: bool) -> None:
 @click.option("--version", "version", type=click.IntRange(min=1), default=None,
               help="That version of --model (default: the latest).")
 @click.option("--format", "format_name", required=True,
-              help="Output format, e.g. bpmn; an unknown name lists the available ones.")
+              help="Output format: bpmn, xpdl, vdx, docx, pdf, svg, png, or all of them; an "
+                   "unknown name lists the available ones.")
+@click.option("--xpdl-version", type=click.Choice(["2.2", "2.1"]), default="2.2",
+              show_default=True, help="XPDL version written by --format xpdl (and all).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory; files are written as <model-id>.<ext>.")
 @click.pass_context
 @reports_errors
 def export_command(ctx: click.Context, tenant: str, model_id: str | None, version: int | None,
-                   format_name: str, out: Path) -> None:
+                   format_name: str, xpdl_version: str, out: Path) -> None:
     """Export a tenant's process models, one file per model."""
     from exporters import render as models_render
     from exporters import service as models_service
@@ -640,6 +643,6 @@ def export_command(ctx: click.Context, tenant: str, model_id: str | None, versio
     cfg = settings(ctx)
     require_export_consent(cfg.catalog, cfg.policy, tenant, cfg.now, cfg.actor)  # exit 1 if not
     done = models_service.export_models(cfg.suite_db, tenant, format_name, out,
-                                        model_id, version)
+                                        model_id, version, xpdl_version)
     click.echo(models_render.exported_text(done), nl=False)
     click.echo(models_render.export_warnings(done), nl=False, err=True)

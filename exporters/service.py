@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from exporters import jsoncodec, store
 from exporters.bpmn import read_bpmn_bytes
 from exporters.errors import StoreError
-from exporters.formats import get_format
+from exporters.formats import Format, get_format
 from exporters.model_di import ProcessModel
 from exporters.refcheck import check_references
 from exporters.xmlkit import parse_bytes, read_limited
@@ -98,10 +98,26 @@ def _write_atomically(path: Path, data: bytes) -> None:
     os.replace(tmp, path)
 
 
+#: what ``--format all`` writes, in this order
+ALL_FORMATS = ("bpmn", "xpdl", "vdx", "docx", "pdf", "svg", "png")
+XPDL_VERSIONS = {"2.2": "xpdl", "2.1": "xpdl-2.1"}
+
+
+def format_names(format_name: str, xpdl_version: str = "2.2") -> list[str]:
+    """The formats ``--format NAME`` stands for (``all``: every one), with ``xpdl`` in the
+    asked XPDL version."""
+    if xpdl_version not in XPDL_VERSIONS:
+        raise InputError(f"--xpdl-version {xpdl_version}: unknown; use 2.2 or 2.1")
+    names = list(ALL_FORMATS) if format_name == "all" else [format_name]
+    return [XPDL_VERSIONS[xpdl_version] if n == "xpdl" else n for n in names]
+
+
 def export_models(url: str, tenant: str, format_name: str, out: Path,
-                  model_id: str | None = None, version: int | None = None) -> list[Exported]:
-    """Write ``out/<model-id>.<suffix>`` per model (latest version unless ``version``)."""
-    fmt = get_format(format_name)
+                  model_id: str | None = None, version: int | None = None,
+                  xpdl_version: str = "2.2") -> list[Exported]:
+    """Write ``out/<model-id>.<suffix>`` per model and format (latest version unless
+    ``version``); ``format_name`` ``all`` writes every format."""
+    formats = [get_format(name) for name in format_names(format_name, xpdl_version)]
     if version is not None and model_id is None:
         raise InputError("--version needs --model: versions are numbered per model")
     models = _stored(url, tenant, model_id, version)
@@ -109,12 +125,16 @@ def export_models(url: str, tenant: str, format_name: str, out: Path,
         raise StoreError(f"tenant {tenant}: no process models stored; nothing to export")
     out.mkdir(parents=True, exist_ok=True)
     done: list[Exported] = []
-    for model, number in models:
-        data = fmt.write(model)
-        path = out / f"{model.model_id}.{fmt.suffix}"
-        _write_atomically(path, data)
-        warnings = tuple(check_references(parse_bytes(data, str(path)))) \
-            if fmt.name == "bpmn" else ()
-        done.append(Exported(path, model.model_id, number, len(data),
-                             hashlib.sha256(data).hexdigest(), warnings))
+    for fmt in formats:
+        done += [_export_one(fmt, model, number, out) for model, number in models]
     return done
+
+
+def _export_one(fmt: Format, model: ProcessModel, number: int, out: Path) -> Exported:
+    data = fmt.write(model)
+    path = out / f"{model.model_id}.{fmt.suffix}"
+    _write_atomically(path, data)
+    warnings = tuple(check_references(parse_bytes(data, str(path)))) \
+        if fmt.name == "bpmn" else ()
+    return Exported(path, model.model_id, number, len(data),
+                    hashlib.sha256(data).hexdigest(), warnings)

@@ -82,8 +82,8 @@ def test_bad_input_exits_2_with_a_clear_message(rex: CliRunner, tmp_path: Path) 
     unknown = rex.invoke(main, ["models", "list", "--tenant", "nobody"])
     assert unknown.exit_code == 2 and "unknown tenant" in unknown.output
     consents_to_export(rex, "acme")
-    bad = rex.invoke(main, ["export", "--tenant", "acme", "--format", "xpdl", "--out", "o"])
-    assert bad.exit_code == 2 and "available: bpmn" in bad.output
+    bad = rex.invoke(main, ["export", "--tenant", "acme", "--format", "visio5", "--out", "o"])
+    assert bad.exit_code == 2 and "available: bpmn, docx" in bad.output
 
 
 def test_init_reports_the_revision(rex: CliRunner) -> None:
