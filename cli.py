@@ -32,6 +32,14 @@ class Settings:
     suite_db: str = "sqlite:///rex.db"  # the Suite's process models; default: the catalog
     storage: str | None = None
     actor: str = "rex"
+    exports: str | None = None  # default: <storage>/exports
+    signing_key: Path | None = None
+
+    def need_exports(self) -> str:
+        """Where offboarding bundles and evidence go: --exports, else <storage>/exports."""
+        if self.exports:
+            return self.exports
+        return self.need_storage().rstrip("/") + "/exports"
 
     def need_storage(self) -> str:
         if not self.storage:
@@ -78,14 +86,21 @@ def reports_errors(func: F) -> F:
               help="Where backups live: s3://bucket/prefix or file:///dir (barman-cloud's URL).")
 @click.option("--actor", envvar="REX_ACTOR", default=None,
               help="Who acts, for the ledger. Default: the login name.")
+@click.option("--exports", envvar="REX_EXPORTS", default=None, metavar="URL",
+              help="Where offboarding bundles and evidence go. Default: <storage>/exports.")
+@click.option("--signing-key", envvar="REX_SIGNING_KEY", default=None,
+              type=click.Path(dir_okay=False, path_type=Path),
+              help="Ed25519 private key (PEM) that signs ledger checkpoints.")
 @click.pass_context
 @reports_errors
 def main(ctx: click.Context, policy: str, now_text: str | None, catalog: str,
-         suite_db: str | None, storage: str | None, actor: str | None) -> None:
+         suite_db: str | None, storage: str | None, actor: str | None, exports: str | None,
+         signing_key: Path | None) -> None:
     """rex: keep and prove backup retention and client exports for the Suite."""
     ctx.obj = Settings(policy=policy, now=_now(now_text), catalog=catalog,
                        suite_db=suite_db or catalog, storage=storage,
-                       actor=actor or getpass.getuser())
+                       actor=actor or getpass.getuser(), exports=exports,
+                       signing_key=signing_key)
 
 
 def settings(ctx: click.Context) -> Settings:
