@@ -25,7 +25,7 @@ import boto3
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from examples.barman_layout import backup_info
+from retention.sample import backup_info
 from retention.service import apply, plan_server, sync
 from retention.wal import segment_name
 from tests.support.s3server import make_bucket, s3_server

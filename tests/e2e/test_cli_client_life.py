@@ -13,10 +13,10 @@ from click.testing import CliRunner
 from sqlalchemy.orm import Session
 
 from cli import main
-from examples.barman_layout import SEGMENTS_PER_DAY, backup_info, write_layout
 from retention.catalog import repo
 from retention.catalog.db import open_catalog
 from retention.evidence.ledger import verify_chain
+from retention.sample import SEGMENTS_PER_DAY, backup_info, write_layout
 from retention.storage.base import BucketLock, ObjectLock
 from retention.storage.local import LocalStore
 from retention.wal import segment_name

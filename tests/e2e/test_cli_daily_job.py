@@ -10,7 +10,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from examples.barman_layout import write_layout
+from retention.sample import write_layout
 from retention.storage.base import BucketLock
 from retention.storage.local import LocalStore
 

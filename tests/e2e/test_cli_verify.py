@@ -12,7 +12,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from examples.barman_layout import Clock, write_layout
+from retention.sample import Clock, write_layout
 from retention.storage.local import LocalStore
 
 END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)

@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from examples.barman_layout import write_layout
+from retention.sample import write_layout
 from retention.storage.local import LocalStore
 from tests.support.databases import postgres_database
 

@@ -11,7 +11,7 @@ import pytest
 from click.testing import CliRunner
 
 from cli import main
-from examples.barman_layout import write_layout
+from retention.sample import write_layout
 from retention.storage.s3 import S3Store
 from tests.support.s3server import make_bucket
 
