@@ -248,7 +248,7 @@ def _context(model: ProcessModel, version: str) -> tuple[Ctx, tuple[Diagram, ...
     defaults = default_flows(defs)
     ctx = Ctx(ns=NAMESPACES[version], version=version, elements=index(defs), lanes=lane_of(defs),
               shapes=shapes, edges=edges, defaults=defaults,
-              processes={p.id or "": p for p in processes(defs)})
+              processes={p.id or "": p for p in processes(defs)}, build_set=activity_set)
     return ctx, diagrams
 
 

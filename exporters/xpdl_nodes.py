@@ -8,6 +8,7 @@ attribute. Every activity carries its exact BPMN element type as ``BpmnType``.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from lxml import etree
@@ -60,6 +61,9 @@ class Ctx:
     defaults: frozenset[str]
     processes: dict[str, Process]
     activity_sets: list[etree._Element] = field(default_factory=list)
+    # how an embedded sub-process becomes an ActivitySet (xpdl.activity_set): handed in so
+    # that the recursion through sub-processes needs no import back into xpdl.py
+    build_set: Callable[[Ctx, SubProcess, str], etree._Element] | None = None
 
     def el(self, parent: etree._Element | None, tag: str, **attrs: str | None
            ) -> etree._Element:
@@ -220,8 +224,6 @@ def _documentation(node: BaseElement) -> str:
 
 def activity(ctx: Ctx, parent: etree._Element, node: FlowNode) -> None:
     """One <Activity> for ``node`` (sub-processes also add their ActivitySet to the context)."""
-    from exporters.xpdl import activity_set
-
     el = ctx.el(parent, "Activity", Id=node.id or "", Name=node.name)
     if isinstance(node, Activity) and node.is_for_compensation:
         el.set("IsForCompensation", "true")
@@ -239,7 +241,8 @@ def activity(ctx: Ctx, parent: etree._Element, node: FlowNode) -> None:
     elif isinstance(node, SubProcess):
         set_id = f"{node.id}-set"
         ctx.el(el, "BlockActivity", ActivitySetId=set_id, View=_view(ctx, node))
-        ctx.activity_sets.append(activity_set(ctx, node, set_id))
+        assert ctx.build_set is not None, "xpdl.py sets how ActivitySets are built"
+        ctx.activity_sets.append(ctx.build_set(ctx, node, set_id))
     if isinstance(node, Activity) and node.loop is not None:
         extended.append(("LoopType", type(node.loop).__name__))
     attrs = ctx.el(el, "ExtendedAttributes")
