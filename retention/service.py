@@ -19,6 +19,7 @@ from retention.catalog.tables import PlanRow, ServerRow
 from retention.drill import sample_instants
 from retention.drill_run import DrillResult, run_drill
 from retention.errors import InputError
+from retention.evidence.service import checkpoint_if_configured as checkpoint_if_configured
 from retention.integrity import compare_listing, deep_check
 from retention.inventory import load_inventory
 from retention.model import Finding, Plan
