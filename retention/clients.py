@@ -48,6 +48,7 @@ class TenantInfo:
     hold_until: datetime | None
     offboarding: cal.OffboardingState
     termination: Termination | None
+    bundle_sha256: str | None = None  # of the delivered offboarding bundle
 
 
 @dataclass(frozen=True)
@@ -83,7 +84,8 @@ def _info(session: Session, policy: Policy, row: TenantRow, now: datetime) -> Te
                       terms, status, row.terminated_at, until,
                       cal.offboarding_state(book.offboarding(session, row.id), status.ends),
                       Termination(ended.effective, ended.terminated_at, ended.by, ended.reason,
-                                  ended.recorded_at, ended.recorded_by) if ended else None)
+                                  ended.recorded_at, ended.recorded_by) if ended else None,
+                      book.delivered_bundle(session, row.id))
 
 
 def tenant_add(catalog_url: str, policy_ref: str, tenant_id: str, name: str,

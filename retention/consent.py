@@ -100,34 +100,36 @@ def listing(catalog_url: str, tenant_id: str | None, now: datetime) -> list[Cons
         return [_view(r, now) for r in book.consents(session, tenant_id)]
 
 
-def _refusal(tenant_id: str, known: bool, today: date) -> ViolationError:
+def _refusal(tenant_id: str, known: bool, today: date, command: str) -> ViolationError:
     grant = (f"`rex consent grant --tenant {tenant_id} --by NAME --scope export "
              "--until DATE`")
     if not known:
         return ViolationError(
-            f"export --tenant {tenant_id}: refused: the tenant is not in rex's catalog, so no "
+            f"{command}: refused: the tenant is not in rex's catalog, so no "
             "consent of its functional administrator can be on record; add it with "
             f"`rex tenant add {tenant_id} --name NAME`, then record the consent with {grant}")
     return ViolationError(
-        f"export --tenant {tenant_id}: refused: no valid export consent of the tenant's "
+        f"{command}: refused: no valid export consent of the tenant's "
         f"functional administrator is recorded for {today} (one is needed unless the tenant is "
         f"in its post-termination hold); record it with {grant}")
 
 
 def require_export_consent(catalog_url: str, policy_ref: str, tenant_id: str, now: datetime,
-                           actor: str) -> str:
+                           actor: str, command: str | None = None) -> str:
     """The consent gate: the basis on which an export of the tenant's models may go ahead (a
-    consent id, or the post-termination hold), recorded in the ledger; refused otherwise."""
+    consent id, or the post-termination hold), recorded in the ledger; refused otherwise.
+    ``command`` names what was refused in the message (default: ``export --tenant ID``)."""
     policy = load_policy(policy_ref)
+    command = command or f"export --tenant {tenant_id}"
     with Session(open_catalog(catalog_url)) as session, session.begin():
         row = session.get(TenantRow, tenant_id)
         if row is None:
-            raise _refusal(tenant_id, False, local_day(now, policy.tz))
+            raise _refusal(tenant_id, False, local_day(now, policy.tz), command)
         until = hold_until(policy, row.terminated_at) if row.terminated_at else None
         basis = cal.export_basis(tenant_id, row.terminated_at, until,
                                  [book.consent_value(c) for c in book.consents(session,
                                                                                tenant_id)], now)
         if basis is None:
-            raise _refusal(tenant_id, True, local_day(now, policy.tz))
+            raise _refusal(tenant_id, True, local_day(now, policy.tz), command)
         repo.append(session, now, actor, "export-authorised", tenant_id, {"basis": basis})
     return basis

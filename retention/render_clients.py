@@ -46,6 +46,7 @@ def tenant_document(t: TenantInfo) -> dict[str, Any]:
         "ended_at": format_instant(t.ended_at),
         "hold_until": format_instant(t.hold_until),
         "offboarding": t.offboarding,
+        "offboarding_sha256": t.bundle_sha256,
     }
 
 
@@ -90,7 +91,8 @@ def status_text(s: TenantStatus) -> str:
               f"{h['erasure_date'] or 'not yet known'}" for h in doc["servers_held"]]
     if doc["ended_at"]:
         lines.append(f"erasure date: {doc['erasure_date'] or 'not yet known'}")
-    lines.append(f"offboarding: {doc['offboarding']}")
+    lines.append(f"offboarding: {doc['offboarding']}" + (
+        f" (bundle sha256 {doc['offboarding_sha256']})" if doc["offboarding_sha256"] else ""))
     lines += [f"{f['severity'].upper()} {f['code']} [{f['subject']}]: {f['message']}"
               for f in doc["findings"]]
     return "\n".join(lines) + "\n"

@@ -6,8 +6,10 @@ Each takes a Session and plain values; the caller owns the transaction and the c
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Sequence
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import InstrumentedAttribute, Session
@@ -16,6 +18,7 @@ from retention.catalog.tables import (
     ConsentRow,
     ContractRow,
     HoldRow,
+    LedgerRow,
     OffboardingRow,
     PointRow,
     ServerRow,
@@ -55,6 +58,20 @@ def termination(session: Session, tenant_id: str) -> TerminationRow | None:
 def offboarding(session: Session, tenant_id: str) -> str | None:
     row = session.get(OffboardingRow, tenant_id)
     return row.state if row else None
+
+
+def ledger_details(session: Session, action: str, subject: str) -> list[dict[str, Any]]:
+    """The details of the ledger entries with this action and subject, newest first (read
+    only: the offboarding's first ``generated_at``, the checksum of a delivered bundle)."""
+    rows = session.scalars(select(LedgerRow.details).where(
+        LedgerRow.action == action, LedgerRow.subject == subject).order_by(LedgerRow.seq.desc()))
+    return [json.loads(text) for text in rows]
+
+
+def delivered_bundle(session: Session, tenant_id: str) -> str | None:
+    """The sha256 of the tenant's last delivered offboarding bundle, from the ledger."""
+    found = ledger_details(session, "export-delivered", tenant_id)
+    return str(found[0]["sha256"]) if found else None
 
 
 def servers(session: Session) -> list[str]:

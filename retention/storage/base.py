@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from pathlib import Path
 from typing import Literal, Protocol
 
 LockMode = Literal["GOVERNANCE", "COMPLIANCE"]
@@ -76,6 +77,10 @@ class ObjectStore(Protocol):
     def read(self, key: str, version_id: str | None = None) -> bytes: ...
 
     def write(self, key: str, data: bytes) -> ObjectVersion: ...
+
+    def write_file(self, key: str, path: Path) -> ObjectVersion:
+        """``write`` from a file on disk, streamed: memory stays bounded whatever its size."""
+        ...
 
     def delete_versions(self, items: Sequence[tuple[str, str | None]]) -> DeleteResult:
         """Delete exactly these versions, in batches of at most MAX_DELETE_BATCH; a refused key

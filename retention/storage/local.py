@@ -15,10 +15,12 @@ AccessDenied, whatever the mode (rex never bypasses governance retention).
 
 from __future__ import annotations
 
+import base64
 import fcntl
 import hashlib
 import json
 import os
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from datetime import datetime
 from pathlib import Path
@@ -132,19 +134,46 @@ class LocalStore:
         key_dir = self._key_dir(key)
         version_id = self._next_version_id()
         key_dir.mkdir(exist_ok=True)
-        now = self._now()
-        lock = self.bucket_lock()
-        until = default_retain_until(lock, now)
-        meta = {"key": key, "version_id": version_id, "size": len(data),
-                "etag": hashlib.md5(data, usedforsecurity=False).hexdigest(),
-                "last_modified": now.isoformat(), "checksum": crc32_checksum(data),
-                "delete_marker": False, "mode": lock.mode if until else None,
-                "retain_until": until.isoformat() if until else None, "legal_hold": False}
         tmp = key_dir / f"{version_id}.data.tmp"
         tmp.write_bytes(data)
         os.replace(tmp, key_dir / f"{version_id}.data")
-        self._save(key_dir / f"{version_id}.json", meta)
+        return self._record_version(key, version_id, len(data),
+                                    hashlib.md5(data, usedforsecurity=False).hexdigest(),
+                                    crc32_checksum(data))
+
+    def write_file(self, key: str, path: Path) -> ObjectVersion:
+        """``write`` from a file on disk, copied in chunks (memory stays bounded)."""
+        key_dir = self._key_dir(key)
+        version_id = self._next_version_id()
+        key_dir.mkdir(exist_ok=True)
+        tmp = key_dir / f"{version_id}.data.tmp"
+        md5, crc, size = hashlib.md5(usedforsecurity=False), 0, 0
+        with path.open("rb") as src, tmp.open("wb") as dst:
+            while chunk := src.read(1 << 20):
+                md5.update(chunk)
+                crc = zlib.crc32(chunk, crc)
+                size += len(chunk)
+                dst.write(chunk)
+        os.replace(tmp, key_dir / f"{version_id}.data")
+        checksum = "CRC32:" + base64.b64encode(crc.to_bytes(4, "big")).decode("ascii")
+        return self._record_version(key, version_id, size, md5.hexdigest(), checksum)
+
+    def _record_version(self, key: str, version_id: str, size: int, etag: str,
+                        checksum: str) -> ObjectVersion:
+        now = self._now()
+        lock = self.bucket_lock()
+        until = default_retain_until(lock, now)
+        meta = {"key": key, "version_id": version_id, "size": size, "etag": etag,
+                "last_modified": now.isoformat(), "checksum": checksum,
+                "delete_marker": False, "mode": lock.mode if until else None,
+                "retain_until": until.isoformat() if until else None, "legal_hold": False}
+        self._save(self._key_dir(key) / f"{version_id}.json", meta)
         return _version(meta, is_latest=True)
+
+    def version_path(self, key: str, version_id: str | None) -> Path:
+        """The file holding one version's bytes (what a person opens)."""
+        self._meta(key, version_id)  # refuses a missing version
+        return self._key_dir(key) / f"{version_id}.data"
 
     def add_delete_marker(self, key: str) -> ObjectVersion:
         """What S3 does on a delete without a version id. rex never does that; this exists to

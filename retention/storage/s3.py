@@ -11,9 +11,12 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
 
 import boto3
+from boto3.exceptions import S3UploadFailedError
+from boto3.s3.transfer import TransferConfig
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
@@ -33,6 +36,7 @@ if TYPE_CHECKING:
     from types_boto3_s3.type_defs import DeleteObjectsOutputTypeDef, ObjectIdentifierTypeDef
 
 CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+TRANSFER = TransferConfig(multipart_threshold=64 << 20, multipart_chunksize=64 << 20)
 NULL_VERSION = "null"  # S3's version id of an object written while versioning was off
 
 
@@ -114,6 +118,35 @@ class S3Store:
             etag=str(head.get("ETag", "")).strip('"'),
             last_modified=head["LastModified"].astimezone(UTC),
             checksum=f"CRC32:{crc}" if crc else None)
+
+    def write_file(self, key: str, path: Path) -> ObjectVersion:
+        """Upload a file from disk (in parts above 64 MiB: memory stays bounded) with CRC32
+        checksums, then HEAD the version S3 stored."""
+        try:
+            with self._request("PutObject", key):
+                self.client.upload_file(str(path), self.bucket, self._key(key),
+                                        ExtraArgs={"ChecksumAlgorithm": "CRC32"},
+                                        Config=TRANSFER)
+        except S3UploadFailedError as exc:
+            raise StorageError(f"S3 upload of {path} to s3://{self.bucket}/{self._key(key)} "
+                               f"failed: {exc}; check the bucket, the credentials and the "
+                               "endpoint (AWS_ENDPOINT_URL)") from exc
+        head = self._head(key, None, checksum=True)
+        crc = head.get("ChecksumCRC32")
+        return ObjectVersion(
+            key=key, version_id=head.get("VersionId"), size=int(head["ContentLength"]),
+            etag=str(head.get("ETag", "")).strip('"'),
+            last_modified=head["LastModified"].astimezone(UTC),
+            checksum=f"CRC32:{crc}" if crc else None)
+
+    def presigned_get(self, key: str, version_id: str | None, seconds: int) -> str:
+        """A URL that GETs this version without credentials for ``seconds`` (S3: at most 7
+        days, and only while the credentials that signed it are valid)."""
+        params: dict[str, Any] = {"Bucket": self.bucket, "Key": self._key(key),
+                                  **_version_arg(version_id)}
+        with self._request("presign GetObject", key):
+            return self.client.generate_presigned_url("get_object", Params=params,
+                                                      ExpiresIn=seconds)
 
     # --- deleting ---
 
