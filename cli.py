@@ -2,22 +2,24 @@
 
 from __future__ import annotations
 
+import contextlib
 import getpass
 import sys
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+from dateutil.relativedelta import relativedelta
 
 from retention import render, service
 from retention.errors import InputError, RexError
 from retention.policy import load_policy
-from retention.timeutil import parse_instant
+from retention.timeutil import parse_instant, z
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -70,6 +72,37 @@ def reports_errors(func: F) -> F:
             sys.exit(err.exit_code)
 
     return wrapper  # type: ignore[return-value]
+
+
+def signs_checkpoint(func: F) -> F:
+    """With --signing-key: after the command (also when it exits 1 on findings), sign the
+    ledger's head into the evidence location. Put it on every command that appends to the
+    ledger; a head that is signed already is left alone."""
+
+    @wraps(func)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            result = func(*args, **kwargs)
+        except SystemExit:
+            _sign_checkpoint()
+            raise
+        _sign_checkpoint()
+        return result
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _sign_checkpoint() -> None:
+    cfg = settings(click.get_current_context())
+    if cfg.signing_key is None:
+        return
+    if not cfg.exports and not cfg.storage:
+        raise InputError("--signing-key: no evidence location to write the checkpoint to; set "
+                         "--exports (REX_EXPORTS) or --storage. The command's ledger entries "
+                         "are recorded; the next signed run signs them")
+    signed = service.checkpoint_if_configured(cfg)
+    if signed is not None:
+        click.echo(f"signed checkpoint of ledger entry {signed.seq} ({signed.signer})", err=True)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -170,6 +203,7 @@ def plan_command(ctx: click.Context, inventory_path: Path | None, server: str | 
         stored = service.plan_server(cfg.catalog, cfg.policy, server, cfg.now, cfg.actor,
                                      allow_mass_delete)
         pol, result, plan_id = stored.policy, stored.plan, stored.plan_id
+        _sign_checkpoint()
     else:
         assert inventory_path is not None
         pol, result = service.plan_inventory(cfg.policy, inventory_path, cfg.now,
@@ -209,6 +243,7 @@ def db_upgrade(ctx: click.Context) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def sync_command(ctx: click.Context, server: str, as_json: bool) -> None:
     """Read a server's barman-cloud backups and WAL from storage into the catalog."""
     cfg = settings(ctx)
@@ -227,6 +262,7 @@ def sync_command(ctx: click.Context, server: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def apply_command(ctx: click.Context, plan_id: int, dry_run: bool, allow_mass_delete: bool,
                   as_json: bool) -> None:
     """Execute a stored plan: delete what expired, extend locks, set and clear legal holds."""
@@ -247,6 +283,7 @@ def apply_command(ctx: click.Context, plan_id: int, dry_run: bool, allow_mass_de
 @click.option("--deep", is_flag=True, help="Re-read every kept object and check it.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def verify_command(ctx: click.Context, server: str, as_json: bool, metrics_path: Path | None,
                    deep: bool) -> None:
     """Prove the promises: PITR coverage, dailies, holds, locks, integrity. Exit 1 on errors."""
@@ -280,6 +317,7 @@ def verify_command(ctx: click.Context, server: str, as_json: bool, metrics_path:
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def drill_command(ctx: click.Context, server: str, at_text: str | None, sample: int | None,
                   seed: int | None, check_sql: str | None, keep: bool, as_json: bool) -> None:
     """Restore a point in time on a scratch cluster and check it; exit 1 if a drill fails."""
@@ -301,6 +339,7 @@ def drill_command(ctx: click.Context, server: str, at_text: str | None, sample: 
 @click.option("--json", "as_json", is_flag=True)
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def run_command(ctx: click.Context, server: str, allow_mass_delete: bool, as_json: bool) -> None:
     """The daily job: sync, plan, apply. Exit 1 when an error finding remains."""
     cfg = settings(ctx)
@@ -343,6 +382,7 @@ def tenant() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def tenant_add(ctx: click.Context, tenant_id: str, name: str, servers: tuple[str, ...],
                as_json: bool) -> None:
     """Add a client (tenant)."""
@@ -402,6 +442,7 @@ def contract() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def contract_set(ctx: click.Context, tenant_id: str, start: str, period: str, auto_renew: bool,
                  remind: str, as_json: bool) -> None:
     """Record (or replace) a client's contract terms."""
@@ -422,6 +463,7 @@ def contract_set(ctx: click.Context, tenant_id: str, start: str, period: str, au
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def contract_due(ctx: click.Context, within: str, as_json: bool) -> None:
     """Contracts whose current period ends soon, with the reminder date (a working day)."""
     from retention import clients
@@ -441,6 +483,7 @@ def contract_due(ctx: click.Context, within: str, as_json: bool) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def contract_terminate(ctx: click.Context, tenant_id: str, effective: str, by: str,
                        reason: str, as_json: bool) -> None:
     """Record a termination: places the post-termination hold, makes the offboarding due."""
@@ -471,6 +514,7 @@ def hold() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def hold_place(ctx: click.Context, server: str, point: str | None, range_from: str | None,
                range_to: str | None, reason: str, by: str, as_json: bool) -> None:
     """Place a legal hold on a backup or a time range, until released."""
@@ -493,6 +537,7 @@ def hold_place(ctx: click.Context, server: str, point: str | None, range_from: s
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def hold_release(ctx: click.Context, hold_id: str, reason: str, by: str,
                  as_json: bool) -> None:
     """Release a hold; deletes nothing: the next plan shows what becomes deletable."""
@@ -534,6 +579,7 @@ def consent() -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def consent_grant(ctx: click.Context, tenant_id: str, by: str, scope: str, until: str,
                   as_json: bool) -> None:
     """Record a consent; one whose --until has passed is refused."""
@@ -554,6 +600,7 @@ def consent_grant(ctx: click.Context, tenant_id: str, by: str, scope: str, until
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def consent_revoke(ctx: click.Context, consent_id: str, by: str, reason: str,
                    as_json: bool) -> None:
     """Revoke a consent from now on."""
@@ -579,6 +626,53 @@ def consent_list(ctx: click.Context, tenant_id: str | None, as_json: bool) -> No
     views = consents.listing(cfg.catalog, tenant_id, cfg.now)
     _emit(as_json, {"consents": [rc.consent_document(v) for v in views]},
           rc.consents_text(views))
+
+
+# --- offboarding ---
+
+
+@main.command("offboard")
+@click.argument("tenant_id", metavar="TENANT")
+@click.option("--from-backup", "from_backup", default=None, metavar="POINT",
+              help="Read the models from this backup (an id, or 'final': the tenant's final "
+                   "backup) restored on a scratch cluster, instead of the live database.")
+@click.option("--at", "at_text", default=None, metavar="INSTANT",
+              help="Read them from the backup reaching this instant, restored to it.")
+@click.option("--server", default=None, help="The server whose backup is restored.")
+@click.option("--suite-dbname", default=None, metavar="NAME",
+              help="The Suite's database inside the restored cluster. Default: --suite-db's.")
+@click.option("--out", default=".", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for the bundle <tenant>-offboarding-<generated>.zip.")
+@click.option("--upload", is_flag=True,
+              help="Deliver it: store it under --exports, locked until the hold ends, and "
+                   "print a download link.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+@signs_checkpoint
+def offboard_command(ctx: click.Context, tenant_id: str, from_backup: str | None,
+                     at_text: str | None, server: str | None, suite_dbname: str | None,
+                     out: Path, upload: bool, as_json: bool) -> None:
+    """Every stored model of a tenant in bpmn, xpdl, vdx, docx and pdf, in one zip with a
+    manifest; a rerun after an interruption resumes and gives the same manifest."""
+    from exporters import offboard as off
+    from exporters import render_offboard as ro
+    from exporters.bundle import Progress
+
+    cfg = settings(ctx)
+    places = off.Places(cfg.catalog, cfg.suite_db, cfg.policy, cfg.storage,
+                        cfg.need_exports() if upload else None)
+    request = off.Request(tenant_id, out, from_backup,
+                          parse_instant(at_text, "--at") if at_text else None, server,
+                          suite_dbname, upload)
+    with click.progressbar(length=0, label=f"offboarding {tenant_id}", file=sys.stderr) as bar:
+        def total(n: int) -> None:
+            bar.length = n
+
+        done = off.offboard(places, request, cfg.now, cfg.actor, cfg.clock,
+                            Progress(total, bar.update))
+    _emit(as_json, ro.offboard_document(done), ro.offboard_text(done))
 
 
 # --- process models and exports ---
@@ -648,6 +742,7 @@ def models_list(ctx: click.Context, tenant: str, as_json: bool) -> None:
               help="Directory; files are written as <model-id>.<ext>.")
 @click.pass_context
 @reports_errors
+@signs_checkpoint
 def export_command(ctx: click.Context, tenant: str, model_id: str | None, version: int | None,
                    format_name: str, xpdl_version: str, out: Path) -> None:
     """Export a tenant's process models, one file per model."""
@@ -661,3 +756,179 @@ def export_command(ctx: click.Context, tenant: str, model_id: str | None, versio
                                         model_id, version, xpdl_version)
     click.echo(models_render.exported_text(done), nl=False)
     click.echo(models_render.export_warnings(done), nl=False, err=True)
+
+
+# --- demo: the main job on the embedded default ---
+
+DEMO_SERVER = "suite"
+
+
+def _demo_steps(root: Path, now: datetime, point: str) -> list[tuple[str, list[str]]]:
+    """The commands an operator would type, in order: (log name, arguments)."""
+    effective = (now.date() - relativedelta(months=2)).isoformat()  # left two months ago
+    steps: list[tuple[str, list[str]]] = [("keygen", ["evidence", "keygen", "--out",
+                                                      str(root / "keys")])]
+    for tenant, name in (("acme", "Acme Logistics"), ("globex", "Globex Bouw"),
+                         ("initech", "Initech Zorg")):
+        steps += [(f"tenant-{tenant}", ["tenant", "add", tenant, "--name", name]),
+                  (f"contract-{tenant}", ["contract", "set", tenant, "--start", "2025-01-01",
+                                          "--period", "12mo"])]
+        steps += [(f"models-{tenant}", ["models", "import", *_sample_models(), "--tenant",
+                                        tenant])]
+    steps += [
+        ("terminate-initech", ["contract", "terminate", "initech", "--effective", effective,
+                               "--by", "offboarding team", "--reason", "client left"]),
+        ("sync", ["sync", "--server", DEMO_SERVER]),
+        ("hold", ["hold", "place", "--server", DEMO_SERVER, "--point", point, "--reason",
+                  "dispute with a supplier", "--by", "legal"]),
+        ("run", ["run", "--server", DEMO_SERVER]),
+        ("verify", ["verify", "--server", DEMO_SERVER, "--metrics", str(root / "rex.prom")]),
+        ("offboard-initech", ["offboard", "initech", "--out", str(root / "offboarding"),
+                              "--upload"]),
+        ("report", ["evidence", "report", "--from", (now - timedelta(days=30)).date().isoformat(),
+                    "--to", now.date().isoformat(), "--out", str(root / "evidence")]),
+    ]
+    return steps
+
+
+def _sample_models() -> list[str]:
+    from importlib.resources import files
+
+    folder = files("exporters").joinpath("samples")
+    return sorted(str(folder.joinpath(n.name)) for n in folder.iterdir()
+                  if n.name.endswith(".bpmn"))
+
+
+def _demo_step(root: Path, group: list[str], name: str, args: list[str], number: int) -> str:
+    """Run one command as a user would, its output in logs/; the verdict in one word."""
+    log = root / "logs" / f"{number:02d}-{name}.txt"
+    with log.open("w", encoding="utf-8") as out, contextlib.redirect_stdout(out), \
+            contextlib.redirect_stderr(out):
+        try:
+            main.main([*group, *args], prog_name="rex", standalone_mode=False)
+            code = 0
+        except SystemExit as done:
+            code = int(done.code or 0)
+        except click.ClickException as err:
+            err.show(out)
+            code = 2
+    return {0: "ok", 1: "ok, with findings (see the log)"}.get(code, f"FAILED (exit {code})")
+
+
+@main.command("demo")
+@click.option("--dir", "directory", default="rex-demo", show_default=True,
+              type=click.Path(file_okay=False, path_type=Path))
+@click.pass_context
+@reports_errors
+def demo_command(ctx: click.Context, directory: Path) -> None:
+    """Lay out eight months of a Suite's backups and run every job of rex on them, locally."""
+    from retention.sample import Clock, write_layout
+    from retention.storage.base import BucketLock
+    from retention.storage.local import LocalStore
+
+    root = directory.resolve()
+    if root.exists() and any(root.iterdir()):
+        raise InputError(f"{root} exists and is not empty; remove it or give --dir")
+    cfg = settings(ctx)
+    end = (cfg.now - timedelta(minutes=30)).replace(second=0, microsecond=0)
+    for sub in ("storage", "exports", "logs"):
+        (root / sub).mkdir(parents=True, exist_ok=True)
+    clock = Clock(end)
+    store = LocalStore(root / "storage", clock)
+    store.set_bucket_lock(BucketLock(True, "GOVERNANCE", days=32))
+    exports = LocalStore(root / "exports", clock)
+    exports.set_bucket_lock(BucketLock(True, "GOVERNANCE", days=30))
+    click.echo(f"laying out 243 nightly backups of {DEMO_SERVER} in {root / 'storage'} ...")
+    write_layout(store, DEMO_SERVER, end, 243, at=clock.set)
+    held = f"{end - timedelta(days=150):%Y%m%dT%H%M%S}"
+    group = ["--now", z(cfg.now), "--catalog", f"sqlite:///{root / 'rex.db'}",
+             "--storage", (root / "storage").as_uri(), "--exports", (root / "exports").as_uri(),
+             "--actor", "demo", "--policy", cfg.policy]
+    for number, (name, args) in enumerate(_demo_steps(root, cfg.now, held), start=1):
+        signing = ["--signing-key", str(root / "keys" / "private.pem")] if number > 1 else []
+        verdict = _demo_step(root, [*group, *signing], name, args, number)
+        click.echo(f"  {number:2d}. rex {' '.join(args[:2])}: {verdict}")
+    click.echo(f"\neverything is in {root}: rex.db (catalog and ledger), storage/ (backups), "
+               "exports/ (delivered bundles, signed checkpoints), offboarding/, evidence/ "
+               "(report.json, report.pdf), keys/, logs/ (each command's output)\nnext, try:\n"
+               f"  cd {root} && export REX_CATALOG=sqlite:///rex.db "
+               f"REX_STORAGE={(root / 'storage').as_uri()} "
+               f"REX_EXPORTS={(root / 'exports').as_uri()} REX_NOW={z(cfg.now)}\n"
+               "  rex tenant status initech\n  rex hold list\n  rex plan --server suite\n"
+               "  rex evidence verify --public-key keys/public.pem\n"
+               "  rex evidence verify evidence/report.json --public-key keys/public.pem")
+
+
+# --- evidence ---
+
+
+@main.group()
+def evidence() -> None:
+    """Signed ledger checkpoints, the auditor's report, and their verification."""
+
+
+@evidence.command("keygen")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for private.pem (mode 0600: --signing-key) and public.pem "
+                   "(for auditors: --public-key).")
+@reports_errors
+def evidence_keygen(out: Path) -> None:
+    """Write a new Ed25519 key pair for signing ledger checkpoints."""
+    from retention.evidence import service as evidence_service
+
+    private, public, fingerprint = evidence_service.keygen(out)
+    click.echo(f"wrote {private} (keep it secret; --signing-key / REX_SIGNING_KEY) and "
+               f"{public} (give it to auditors)\nfingerprint {fingerprint}")
+
+
+@evidence.command("verify")
+@click.argument("report", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--public-key", type=click.Path(dir_okay=False, path_type=Path),
+              help="The signer's public key (PEM) you trust; checkpoints must verify with it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def evidence_verify(ctx: click.Context, report: Path | None, public_key: Path | None,
+                    as_json: bool) -> None:
+    """Check the evidence; exit 0 when authentic, 1 when tampered, naming what.
+
+    Without REPORT: the catalog's ledger chain and the signed checkpoints in
+    <exports>/evidence/. With REPORT (a report.json): offline, without the catalog: its ledger
+    slice, signatures, and that re-planning its inventory gives its plan."""
+    from retention.evidence import service as evidence_service
+    from retention.evidence import text as evidence_text
+
+    if report is not None:
+        verdict = evidence_service.verify_report_file(report, public_key)
+        _emit(as_json, evidence_text.report_document(verdict, str(report)),
+              evidence_text.report_text(verdict, str(report)))
+        authentic = verdict.authentic
+    else:
+        cfg = settings(ctx)
+        exports = cfg.need_exports() if cfg.exports or cfg.storage else None
+        found = evidence_service.verify_catalog(cfg.catalog, exports, cfg.clock, public_key)
+        _emit(as_json, evidence_text.catalog_document(found), evidence_text.catalog_text(found))
+        authentic = found.authentic
+    if not authentic:
+        sys.exit(1)
+
+
+@evidence.command("report")
+@click.option("--from", "first", required=True, metavar="DATE", help="First day of the period.")
+@click.option("--to", "last", required=True, metavar="DATE", help="Last day of the period.")
+@click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
+              help="Directory for report.json and report.pdf.")
+@click.option("--server", default=None, help="Only this server (default: every server).")
+@click.pass_context
+@reports_errors
+def evidence_report(ctx: click.Context, first: str, last: str, out: Path,
+                    server: str | None) -> None:
+    """Write the auditor's report (report.json, report.pdf) over a period; with --signing-key
+    it is signed. Findings do not fail the command: the report shows them."""
+    from retention.evidence import text as evidence_text
+    from retention.evidence.writer import write_report
+    from retention.timeutil import parse_date
+
+    written = write_report(settings(ctx), parse_date(first, "--from"), parse_date(last, "--to"),
+                           out, server)
+    click.echo(evidence_text.written_text(written), nl=False)
