@@ -13,25 +13,24 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError
 from sqlalchemy.orm import Session
 
 from retention.catalog import clients as book
 from retention.catalog import repo
-from retention.catalog.tables import HoldRow, PointRow
+from retention.catalog.tables import PointRow
 from retention.drill import choose
 from retention.errors import InputError
+from retention.leases import place_lease, release_lease
 from retention.model import RecoveryPoint
 from retention.restore import BarmanTools, major_version, restore_to_scratch
 from retention.scratch import ScratchCluster, ScratchError
 from retention.timeutil import z
 
-LEASE = timedelta(hours=6)  # longer than any restore we expect; released when the run ends
 FINAL = "final"
 
 
@@ -84,7 +83,8 @@ def from_backup(engine: Engine, storage_url: str, tenant: str, terminated_at: da
     server = _server(engine, tenant, request.server)
     target = _target(engine, server, terminated_at, request, now)
     tools = BarmanTools.from_environment(storage_url, server)
-    lease = _lease(engine, server, target, tenant, now, actor)
+    lease = place_lease(engine, "offboard", server, target.point.id, f"offboarding {tenant}",
+                        now, actor)
     try:
         cluster = _restored(engine, tools, target)
         try:
@@ -94,7 +94,7 @@ def from_backup(engine: Engine, storage_url: str, tenant: str, terminated_at: da
         finally:
             cluster.destroy()
     finally:
-        _release(engine, lease, now, actor)
+        release_lease(engine, lease, "offboarding finished", now, actor)
 
 
 def _descriptor(server: str, target: Target) -> dict[str, Any]:
@@ -176,27 +176,3 @@ def _require_database(cluster: ScratchCluster, dbname: str, target: Target) -> N
     if dbname not in names:
         raise ScratchError(f"backup {target.point.id} has no database {dbname!r} (it has "
                            f"{', '.join(names)}); give --suite-dbname NAME")
-
-
-def _lease(engine: Engine, server: str, target: Target, tenant: str, now: datetime,
-           actor: str) -> str:
-    with Session(engine) as s, s.begin():
-        n = s.scalar(select(func.count()).select_from(HoldRow)
-                     .where(HoldRow.id.like("offboard-%"))) or 0
-        lease_id = f"offboard-{n + 1}"
-        s.add(HoldRow(id=lease_id, kind="lease", server=server, point=target.point.id,
-                      until=now + LEASE, reason=f"offboarding {tenant}", placed_by=actor,
-                      placed_at=now))
-        repo.append(s, now, actor, "hold-placed", f"{server}/{target.point.id}", {
-            "hold": lease_id, "kind": "lease", "until": z(now + LEASE)})
-    return lease_id
-
-
-def _release(engine: Engine, lease_id: str, now: datetime, actor: str) -> None:
-    with Session(engine) as s, s.begin():
-        row = s.get(HoldRow, lease_id)
-        if row is not None and row.released_at is None:
-            row.released_at, row.released_by = now, actor
-            row.release_reason = "offboarding finished"
-            repo.append(s, now, actor, "hold-released", f"{row.server}/{row.point}",
-                        {"hold": lease_id, "reason": "offboarding finished"})

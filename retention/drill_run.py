@@ -6,22 +6,20 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from retention.catalog import repo
-from retention.catalog.tables import HoldRow, PointRow
+from retention.catalog.tables import PointRow
 from retention.drill import DrillRefused, DrillTarget, choose
 from retention.errors import RexError
+from retention.leases import place_lease, release_lease
 from retention.restore import BarmanTools, major_version, restore_to_scratch, table_counts
 from retention.scratch import ScratchCluster, ScratchError
 from retention.timeutil import z
-
-LEASE = timedelta(hours=6)  # longer than any restore we expect; released when the drill ends
 
 
 @dataclass
@@ -35,29 +33,6 @@ class DrillResult:
     counts: dict[str, int] = field(default_factory=dict)
     check: bool | None = None
     kept: str | None = None  # where a --keep cluster runs
-
-
-def _lease(engine: Engine, target: DrillTarget, server: str, now: datetime, actor: str) -> str:
-    with Session(engine) as s, s.begin():
-        n = s.scalar(select(func.count()).select_from(HoldRow)
-                     .where(HoldRow.id.like("drill-%"))) or 0
-        lease_id = f"drill-{n + 1}"
-        s.add(HoldRow(id=lease_id, kind="lease", server=server, point=target.point.id,
-                      until=now + LEASE, reason=f"drill to {z(target.instant)}",
-                      placed_by=actor, placed_at=now))
-        repo.append(s, now, actor, "hold-placed", f"{server}/{target.point.id}", {
-            "hold": lease_id, "kind": "lease", "until": z(now + LEASE)})
-    return lease_id
-
-
-def _release(engine: Engine, lease_id: str, now: datetime, actor: str) -> None:
-    with Session(engine) as s, s.begin():
-        row = s.get(HoldRow, lease_id)
-        if row is not None and row.released_at is None:
-            row.released_at, row.released_by = now, actor
-            row.release_reason = "drill finished"
-            repo.append(s, now, actor, "hold-released", f"{row.server}/{row.point}",
-                        {"hold": lease_id, "reason": "drill finished"})
 
 
 def _restore(engine: Engine, tools: BarmanTools, target: DrillTarget, check_sql: str | None,
@@ -96,7 +71,8 @@ def run_drill(engine: Engine, tools: BarmanTools, server: str, instant: datetime
             times = repo.wal_times(s, server, inventory.segments_per_log)
         target = choose(inventory, times, server, instant)
         result.point = target.point.id
-        lease_id = _lease(engine, target, server, now, actor)
+        lease_id = place_lease(engine, "drill", server, target.point.id,
+                               f"drill to {z(target.instant)}", now, actor)
         _restore(engine, tools, target, check_sql, keep, timer, result)
     except (DrillRefused, ScratchError, RexError) as err:
         result.passed, result.message = False, str(err).strip().splitlines()[0][:500]
@@ -107,7 +83,7 @@ def run_drill(engine: Engine, tools: BarmanTools, server: str, instant: datetime
         result.passed, result.message = False, f"{err.__class__.__name__}: {err}"[:500]
     finally:
         if lease_id is not None and not keep:
-            _release(engine, lease_id, now, actor)
+            release_lease(engine, lease_id, "drill finished", now, actor)
     _record(engine, result, now, actor)
     return result
 
