@@ -17,8 +17,10 @@ COPY policies ./policies
 RUN /opt/rex/bin/pip install --no-cache-dir . "barman[cloud]>=3.10,<4"
 
 FROM python:3.11-slim-bookworm
+# postgresql-15: the server binaries drills and `offboard --from-backup` restore with (rex runs
+# them as its own non-root user, on a scratch cluster under /tmp)
 RUN apt-get update \
- && apt-get install -y --no-install-recommends libpq5 \
+ && apt-get install -y --no-install-recommends libpq5 postgresql-15 \
  && rm -rf /var/lib/apt/lists/* \
  && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin rex
 COPY --from=build /opt/rex /opt/rex

@@ -64,6 +64,7 @@ def plan_server(catalog_url: str, policy_ref: str, server: str, now: datetime, a
         if session.get(ServerRow, server) is None:
             raise InputError(f"server {server!r} is not in the catalog; run "
                              f"`rex sync --server {server}` first")
+        repo.note_policy(session, policy.name, policy.sha256, policy.source, now, actor)
         inventory = repo.load_inventory(session, server, now)
         holds = repo.active_holds(session, server)
         contracts = repo.contracts(session)

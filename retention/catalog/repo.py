@@ -65,6 +65,15 @@ def append(session: Session, at: datetime, actor: str, action: str, subject: str
     return entry
 
 
+def note_policy(session: Session, name: str, sha256: str, source: str, now: datetime,
+                actor: str) -> None:
+    """A `policy-loaded` entry whenever plans start resting on a policy other than the last."""
+    last = session.scalars(select(LedgerRow).where(LedgerRow.action == "policy-loaded")
+                           .order_by(LedgerRow.seq.desc()).limit(1)).first()
+    if last is None or json.loads(last.details).get("sha256") != sha256:
+        append(session, now, actor, "policy-loaded", name, {"sha256": sha256, "source": source})
+
+
 def ledger_entries(session: Session, since_seq: int = 0) -> list[Entry]:
     rows = session.scalars(select(LedgerRow).where(LedgerRow.seq > since_seq)
                            .order_by(LedgerRow.seq))

@@ -166,7 +166,7 @@ def test_one_clients_life(tmp_path: Path) -> None:
         entries = repo.ledger_entries(session)
     assert verify_chain(entries) == []
     mine = [(e.action, e.subject) for e in entries if not e.action.endswith(("batch", "plan"))
-            and not e.action.startswith(("apply", "sync"))]
+            and not e.action.startswith(("apply", "sync", "policy"))]
     assert mine == [("tenant-add", "acme"), ("contract-set", "acme"),
                     ("contract-due", "contracts"), ("contract-due", "contracts"),
                     ("contract-terminate", "acme"), ("hold-place", "H1"),

@@ -90,3 +90,22 @@ def test_apply_unknown_plan_and_missing_storage(env: dict[str, str]) -> None:
 def test_plan_needs_a_synced_server(env: dict[str, str]) -> None:
     code, _, err = rex(env, "plan", "--server", "nope")
     assert code == 2 and "rex sync --server nope" in err
+
+
+def test_the_ledger_notes_each_policy_plans_rest_on(env: dict[str, str], tmp_path: Path) -> None:
+    from sqlalchemy.orm import Session
+
+    from retention.catalog import repo
+    from retention.catalog.db import open_catalog
+
+    rex(env, "sync", "--server", "suite")
+    rex(env, "plan", "--server", "suite")
+    rex(env, "plan", "--server", "suite")
+    other = tmp_path / "other.toml"
+    shipped = Path(__file__).resolve().parents[2] / "policies" / "engage-sla-2024.toml"
+    other.write_text(shipped.read_text().replace('margin = "1d"', 'margin = "2d"'))
+    rex(env, "--policy", str(other), "plan", "--server", "suite")
+    with Session(open_catalog(env["REX_CATALOG"])) as session:
+        loaded = [e.details["source"] for e in repo.ledger_entries(session)
+                  if e.action == "policy-loaded"]
+    assert loaded == ["policies/engage-sla-2024.toml", str(other)]
