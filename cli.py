@@ -36,12 +36,17 @@ class Settings:
     actor: str = "rex"
     exports: str | None = None  # default: <storage>/exports
     signing_key: Path | None = None
+    evidence: str | None = None  # default: the exports location (checkpoints under evidence/)
 
     def need_exports(self) -> str:
         """Where offboarding bundles and evidence go: --exports, else <storage>/exports."""
         if self.exports:
             return self.exports
         return self.need_storage().rstrip("/") + "/exports"
+
+    def need_evidence(self) -> str:
+        """Where signed checkpoints go (under ``evidence/``): --evidence, else the exports."""
+        return self.evidence or self.need_exports()
 
     def need_storage(self) -> str:
         if not self.storage:
@@ -121,6 +126,9 @@ def _sign_checkpoint() -> None:
               help="Who acts, for the ledger. Default: the login name.")
 @click.option("--exports", envvar="REX_EXPORTS", default=None, metavar="URL",
               help="Where offboarding bundles and evidence go. Default: <storage>/exports.")
+@click.option("--evidence", envvar="REX_EVIDENCE", default=None, metavar="URL",
+              help="Where signed ledger checkpoints go (a COMPLIANCE-locked bucket). "
+                   "Default: the exports location.")
 @click.option("--signing-key", envvar="REX_SIGNING_KEY", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Ed25519 private key (PEM) that signs ledger checkpoints.")
@@ -128,12 +136,12 @@ def _sign_checkpoint() -> None:
 @reports_errors
 def main(ctx: click.Context, policy: str, now_text: str | None, catalog: str,
          suite_db: str | None, storage: str | None, actor: str | None, exports: str | None,
-         signing_key: Path | None) -> None:
+         evidence: str | None, signing_key: Path | None) -> None:
     """rex: keep and prove backup retention and client exports for the Suite."""
     ctx.obj = Settings(policy=policy, now=_now(now_text), catalog=catalog,
                        suite_db=suite_db or catalog, storage=storage,
                        actor=actor or getpass.getuser(), exports=exports,
-                       signing_key=signing_key)
+                       evidence=evidence, signing_key=signing_key)
 
 
 def settings(ctx: click.Context) -> Settings:
@@ -905,8 +913,8 @@ def evidence_verify(ctx: click.Context, report: Path | None, public_key: Path | 
         authentic = verdict.authentic
     else:
         cfg = settings(ctx)
-        exports = cfg.need_exports() if cfg.exports or cfg.storage else None
-        found = evidence_service.verify_catalog(cfg.catalog, exports, cfg.clock, public_key)
+        where = cfg.need_evidence() if cfg.evidence or cfg.exports or cfg.storage else None
+        found = evidence_service.verify_catalog(cfg.catalog, where, cfg.clock, public_key)
         _emit(as_json, evidence_text.catalog_document(found), evidence_text.catalog_text(found))
         authentic = found.authentic
     if not authentic:

@@ -64,11 +64,12 @@ module "daily_job" {
 
   # The password is not in the URL: libpq reads PGPASSWORD, which the task gets from the secret.
   environment = {
-    REX_POLICY  = var.policy_name
-    REX_STORAGE = local.storage_url
-    REX_EXPORTS = local.exports_url
-    REX_CATALOG = "postgresql+psycopg://${module.catalog.username}@${module.catalog.address}:${module.catalog.port}/${module.catalog.database}?sslmode=require"
-    REX_ACTOR   = "rex-daily-job"
-    AWS_REGION  = var.region
+    REX_POLICY   = var.policy_name
+    REX_STORAGE  = local.storage_url
+    REX_EXPORTS  = local.exports_url
+    REX_EVIDENCE = local.evidence_url
+    REX_CATALOG  = "postgresql+psycopg://${module.catalog.username}@${module.catalog.address}:${module.catalog.port}/${module.catalog.database}?sslmode=require"
+    REX_ACTOR    = "rex-daily-job"
+    AWS_REGION   = var.region
   }
 }

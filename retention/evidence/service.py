@@ -38,6 +38,8 @@ class EvidenceSettings(Protocol):
 
     def need_exports(self) -> str: ...
 
+    def need_evidence(self) -> str: ...
+
     def clock(self) -> datetime: ...
 
 
@@ -48,7 +50,7 @@ def checkpoint_if_configured(cfg: EvidenceSettings) -> checkpoint.Checkpoint | N
     if cfg.signing_key is None:
         return None
     key = keys.load_private(cfg.signing_key)
-    store = location.open_evidence(cfg.need_exports(), cfg.clock)
+    store = location.open_evidence(cfg.need_evidence(), cfg.clock)
     return sign_head(open_catalog(cfg.catalog), store, key, cfg.now)
 
 

@@ -119,7 +119,7 @@ def write_report(cfg: ReportSettings, first: date, last: date, out: Path,
     from_seq, own_seq = _attest(engine, basis, cfg.actor, midnight(first, basis.policy.tz))
     checkpoints: tuple[Checkpoint, ...] = ()
     if key is not None:
-        store = location.open_evidence(cfg.need_exports(), cfg.clock)
+        store = location.open_evidence(cfg.need_evidence(), cfg.clock)
         sign_head(engine, store, key, cfg.now)
         listed = location.list_checkpoints(store, from_seq, own_seq)
         checkpoints = tuple(cp for _, cp in sorted(listed.checkpoints, key=lambda i: i[1].seq)

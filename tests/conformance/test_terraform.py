@@ -209,7 +209,10 @@ def test_backup_writer_puts_and_lists_and_cannot_delete() -> None:
 def test_exports_writer_cannot_delete() -> None:
     roles = module("roles")
     assert not [a for a in allowed(roles, "exports_writer") if "Delete" in a]
-    assert {"s3:DeleteObject", "s3:DeleteObjectVersion"} <= denied(roles, "exports_writer")
+    assert {"s3:DeleteObject", "s3:DeleteObjectVersion",
+            "s3:BypassGovernanceRetention"} <= denied(roles, "exports_writer")
+    # it locks a bundle until the hold ends (extending needs no bypass), nothing else
+    assert "s3:PutObjectRetention" in allowed(roles, "exports_writer")
 
 
 def test_auditor_is_read_only() -> None:

@@ -269,3 +269,15 @@ def test_an_unsigned_report_verifies_with_a_note(site: Site, tmp_path: Path) -> 
     code, out, _ = rex({}, "evidence", "verify", str(tmp_path / "unsigned" / "report.json"),
                        "--public-key", site.public)
     assert code == 1 and "not covered by a checkpoint" in out
+
+
+def test_checkpoints_go_to_their_own_location_when_given(site: Site, tmp_path: Path) -> None:
+    mine = copy_site(site, tmp_path)
+    evidence = tmp_path / "evidence-bucket"
+    env = {**mine.env, "REX_EVIDENCE": evidence.as_uri()}
+    assert rex(env, "hold", "place", "--server", "suite", "--point", "20261110T010000",
+               "--reason", "audit 2026-18", "--by", "legal")[0] == 0
+    keys = {v.key for v in LocalStore(evidence, lambda: END).list_versions("evidence/")}
+    assert len(keys) == 1  # the new head, signed into the evidence location alone
+    code, out, err = rex(env, "evidence", "verify", "--public-key", mine.public)
+    assert code == 0, out + err

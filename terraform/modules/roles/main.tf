@@ -205,11 +205,26 @@ data "aws_iam_policy_document" "exports_writer" {
     resources = [var.exports_key_arn]
   }
 
+  # rex offboard --upload locks a bundle until its client's hold ends: extending governance
+  # retention needs no bypass, shortening it would, and the bypass is denied below
+  statement {
+    sid       = "LockBundlesUntilTheHoldEnds"
+    actions   = ["s3:PutObjectRetention", "s3:GetObjectRetention"]
+    resources = ["${var.exports_bucket_arn}/*"]
+  }
+
   statement {
     sid       = "NeverDeleteOrUnlock"
     effect    = "Deny"
-    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectRetention", "s3:PutObjectLegalHold"]
+    actions   = ["s3:DeleteObject", "s3:DeleteObjectVersion", "s3:BypassGovernanceRetention", "s3:PutObjectLegalHold"]
     resources = local.data_objects
+  }
+
+  statement {
+    sid       = "NeverTouchOtherLocks"
+    effect    = "Deny"
+    actions   = ["s3:PutObjectRetention"]
+    resources = ["${var.backups_bucket_arn}/*", "${var.evidence_bucket_arn}/*"]
   }
 
   statement {
