@@ -31,6 +31,10 @@ class Duration:
     def __str__(self) -> str:
         return self.text or _spell(self)
 
+    def __add__(self, other: Duration) -> Duration:
+        return Duration(self.months + other.months, self.days + other.days,
+                        self.seconds + other.seconds)
+
     def describe(self) -> str:
         """Plain English: ``6 calendar months``, ``30 days``, ``36 hours``."""
         parts: list[str] = []

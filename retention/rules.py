@@ -7,7 +7,6 @@ from collections.abc import Sequence
 from datetime import date, datetime, timedelta
 
 from retention.calendar import add_calendar, local_day, midnight
-from retention.durations import Duration
 from retention.model import RecoveryPoint
 from retention.policy import Policy
 from retention.reasons import Reasons
@@ -31,7 +30,7 @@ def end(p: RecoveryPoint) -> datetime:
 
 
 def pitr(policy: Policy, done: dict[str, list[RecoveryPoint]], led: Reasons) -> None:
-    tz, span = policy.tz, _sum(policy.pitr.window, policy.pitr.margin)
+    tz, span = policy.tz, policy.pitr.window + policy.pitr.margin
     window_start = span.before(led.now, tz)
     for server, pts in sorted(done.items()):
         before = [i for i, p in enumerate(pts) if end(p) <= window_start]
@@ -55,9 +54,6 @@ def pitr(policy: Policy, done: dict[str, list[RecoveryPoint]], led: Reasons) -> 
             led.wal.append(WalKeep(server, 1, 2**31, 0, pts[0].begin_pos, "pitr-window-short",
                                    None))
 
-
-def _sum(a: Duration, b: Duration) -> Duration:
-    return Duration(a.months + b.months, a.days + b.days, a.seconds + b.seconds)
 
 
 def dailies(policy: Policy, done: dict[str, list[RecoveryPoint]], led: Reasons) -> None:

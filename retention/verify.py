@@ -15,7 +15,6 @@ from datetime import date, datetime, timedelta
 from typing import Literal
 
 from retention.calendar import add_calendar, local_day
-from retention.durations import Duration
 from retention.model import Contract, Finding, Hold, Inventory, Plan, RecoveryPoint
 from retention.planner import plan
 from retention.policy import Policy
@@ -67,9 +66,6 @@ class Coverage:
     def daily_missing(self) -> int:
         return sum(1 for _, state in self.days if state == "missing")
 
-
-def _sum(a: Duration, b: Duration) -> Duration:
-    return Duration(a.months + b.months, a.days + b.days, a.seconds + b.seconds)
 
 
 def daily_states(policy: Policy, done: Sequence[RecoveryPoint],
@@ -124,7 +120,7 @@ def coverage(policy: Policy, inventory: Inventory, holds: Sequence[Hold],
     result = plan(policy, inventory, holds, contracts, now, allow_mass_delete=True)
     done = sorted((p for p in inventory.points if p.server == server and p.status == "done"),
                   key=lambda p: (p.end_time, p.id))
-    window_start = _sum(policy.pitr.window, policy.pitr.margin).before(now, policy.tz)
+    window_start = (policy.pitr.window + policy.pitr.margin).before(now, policy.tz)
     anchors = [p for p in done if p.end_time is not None and p.end_time <= window_start]
     # the plan's own window-gap finding is replaced by the one with the interval it breaks
     findings = [f for f in result.findings if f.code in (

@@ -33,12 +33,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import datetime, timedelta
+from dataclasses import dataclass, field
 from typing import Literal
 
 from retention.errors import InputError
-from retention.model import Finding, Inventory, RecoveryPoint, Status, WalRun
+from retention.model import Finding, RecoveryPoint, Status, WalRun
 from retention.sources.backup_info import BackupInfo, BackupInfoError, parse_backup_info
 from retention.sources.walindex import (
     TimelineWal,
@@ -313,40 +312,3 @@ def wal_objects(scan: ServerScan, timeline: int, first: int,
 def delete_items(objects: Iterable[ObjectVersion]) -> list[tuple[str, str | None]]:
     """(key, version id) pairs for ``ObjectStore.delete_versions``."""
     return [(o.key, o.version_id) for o in objects]
-
-
-# --- into the planner's inventory ---------------------------------------------------------------
-
-def locked_until(objects: Iterable[ObjectVersion], retention: timedelta) -> datetime | None:
-    """The latest retain-until the bucket's default retention gives these versions (None if none).
-    Delete markers carry no lock."""
-    newest = max((o.last_modified for o in objects if not o.is_delete_marker), default=None)
-    return None if newest is None else newest + retention
-
-
-def to_inventory(scans: Sequence[ServerScan], *, default_retention: timedelta | None = None,
-                 now: datetime | None = None) -> Inventory:
-    """The planner's Inventory of these servers. With the bucket's ``default_retention`` and
-    ``now``, points carry the lock their objects got at upload and WAL runs are split where the
-    lock state changes (see ``TimelineWal.locked_runs``)."""
-    sizes = {s.segments_per_log for s in scans}
-    if len(sizes) > 1:
-        raise InputError(f"servers differ in WAL segment size ({sorted(sizes)} segments per log); "
-                         "plan them separately")
-    points: list[RecoveryPoint] = []
-    runs: list[WalRun] = []
-    for s in scans:
-        if default_retention is None or now is None:
-            points.extend(s.points)
-            runs.extend(s.runs)
-            continue
-        for b in s.backups:
-            until = locked_until(b.objects, default_retention)
-            locked = until is not None and until > now
-            points.append(replace(b.point, locked_until=until) if locked else b.point)
-        runs.extend(r for tl in sorted(s.timelines)
-                    for r in s.timelines[tl].locked_runs(s.server, default_retention, now))
-    histories = tuple((s.server, h.timeline) for s in scans for h in s.histories if h.present)
-    return Inventory(points=tuple(points), wal=tuple(runs), histories=histories,
-                     segments_per_log=sizes.pop() if sizes else DEFAULT_SEGMENTS_PER_LOG)
-

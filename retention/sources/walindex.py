@@ -24,7 +24,7 @@ from bisect import bisect_left, bisect_right
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Literal
 
 from retention.model import WalRun
@@ -110,25 +110,6 @@ class TimelineWal:
         if start is not None and prev is not None:
             runs.append(WalRun(server, self.timeline, start, prev))
         return runs
-
-    def locked_runs(self, server: str, retention: timedelta, now: datetime) -> list[WalRun]:
-        """The runs split where the lock state changes: a piece whose segments are still under the
-        bucket's default retention (LastModified + retention > now) carries the latest
-        retain-until of its segments as ``locked_until``; an unlocked piece carries None."""
-        pieces: list[WalRun] = []
-        for run in self.runs(server):
-            lo = bisect_left(self.segments, run.first)
-            hi = bisect_right(self.segments, run.last)
-            start, until = run.first, None
-            for j in range(lo, hi):
-                pos, lock = self.segments[j], self.modified[j] + retention
-                locked = lock if lock > now else None
-                if j > lo and (locked is None) != (until is None):
-                    pieces.append(WalRun(server, self.timeline, start, pos - 1, until))
-                    start, until = pos, None
-                until = locked if until is None or locked is None else max(until, locked)
-            pieces.append(WalRun(server, self.timeline, start, run.last, until))
-        return pieces
 
 
 def gaps(runs: Iterable[WalRun]) -> list[WalGap]:

@@ -18,10 +18,8 @@ from retention.sources.backup_info import BackupInfoError, parse_backup_info
 from retention.sources.barman_cloud import (
     ServerScan,
     delete_items,
-    locked_until,
     point_objects,
     scan_server,
-    to_inventory,
     wal_objects,
 )
 from retention.sources.walindex import classify_wal_key
@@ -421,7 +419,6 @@ def test_timelines_have_their_own_runs_and_history_files():
         (2, True, 1), (3, False, 2)]
     assert wal_objects(scan, 1, 6, 6)[0].key.endswith(".partial.gz")
     assert wal_objects(scan, 4, 0, 100) == ()
-    assert to_inventory([scan]).histories == (("main", 2),)
 
 
 @pytest.mark.parametrize(("rel", "expected"), [
@@ -438,35 +435,6 @@ def test_timelines_have_their_own_runs_and_history_files():
 def test_classify_wal_key(rel: str, expected: tuple[str, int, int | None] | None):
     name = classify_wal_key(rel, 256)
     assert (None if name is None else (name.kind, name.timeline, name.position)) == expected
-
-
-# --- lock state and the inventory ----------------------------------------------------------------
-
-def test_locked_runs_split_where_the_default_retention_ends():
-    b = Bucket()
-    start = datetime(2026, 11, 1, tzinfo=UTC)
-    for n in range(1, 11):  # one segment a day
-        b.wal([seg(1, 0, n)], at=start + timedelta(days=n))
-    scan = b.scan()
-    now = datetime(2026, 11, 14, tzinfo=UTC)
-    runs = scan.timelines[1].locked_runs("main", timedelta(days=7), now)
-    assert runs == [WalRun("main", 1, 1, 6, None),  # modified day 6 + 7 days = 13th: unlocked
-                    WalRun("main", 1, 7, 10, start + timedelta(days=17))]
-    assert scan.timelines[1].locked_runs("main", timedelta(days=30), now) == [
-        WalRun("main", 1, 1, 10, start + timedelta(days=40))]
-
-
-def test_to_inventory_carries_points_runs_and_locks(bucket: Bucket):
-    scan = bucket.scan()
-    plain = to_inventory([scan])
-    assert plain.points == scan.points and plain.wal == scan.runs
-    assert plain.segments_per_log == 4096
-    locked = to_inventory([scan], default_retention=timedelta(days=1), now=T0)
-    (point,) = locked.points
-    assert point.locked_until == T0 + timedelta(days=1, seconds=6)
-    assert locked_until(point_objects(scan, point.id), timedelta(days=1)) == point.locked_until
-    later = to_inventory([scan], default_retention=timedelta(days=1), now=T0 + timedelta(days=9))
-    assert later.points[0].locked_until is None and later.wal[0].locked_until is None
 
 
 def test_backups_disagreeing_on_segment_size_are_an_error_finding():
