@@ -44,7 +44,8 @@ def s3_server() -> Iterator[str]:
 
 
 def make_bucket(endpoint: str, lock_days: int | None = None, mode: str = "GOVERNANCE") -> str:
-    """A fresh versioned bucket; with lock_days, Object Lock with that default retention."""
+    """A fresh versioned bucket; with lock_days, Object Lock with that default retention (0: Object
+    Lock enabled without a default retention)."""
     name = f"rex-{uuid.uuid4().hex[:12]}"
     s3: Any = boto3.client("s3", endpoint_url=endpoint)
     if lock_days is None:
@@ -52,7 +53,8 @@ def make_bucket(endpoint: str, lock_days: int | None = None, mode: str = "GOVERN
         s3.put_bucket_versioning(Bucket=name, VersioningConfiguration={"Status": "Enabled"})
     else:
         s3.create_bucket(Bucket=name, ObjectLockEnabledForBucket=True)
-        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration={
-            "ObjectLockEnabled": "Enabled",
-            "Rule": {"DefaultRetention": {"Mode": mode, "Days": lock_days}}})
+        config: dict[str, Any] = {"ObjectLockEnabled": "Enabled"}
+        if lock_days:
+            config["Rule"] = {"DefaultRetention": {"Mode": mode, "Days": lock_days}}
+        s3.put_object_lock_configuration(Bucket=name, ObjectLockConfiguration=config)
     return name

@@ -6,7 +6,6 @@ segments; paths shortened); listings mimic S3's ListObjectVersions.
 
 from __future__ import annotations
 
-import time
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 
@@ -450,7 +449,8 @@ def test_backups_disagreeing_on_segment_size_are_an_error_finding():
 
 # --- scale ---------------------------------------------------------------------------------------
 
-def test_fifty_thousand_wal_objects_scan_fast_and_ranges_are_lookups():
+def test_fifty_thousand_wal_objects_scan_into_runs_and_ranges_resolve_to_objects():
+    # speed is measured in benchmarks/s3_requests.py, never asserted in a test
     b = Bucket()
     b.backup("20261129T033036", info(xlog_segment_size=str(16 * MiB)))
     missing = {1000, 30000}
@@ -461,13 +461,8 @@ def test_fifty_thousand_wal_objects_scan_fast_and_ranges_are_lookups():
         name = seg(1, p // 256, p % 256)
         versions.append(ObjectVersion(f"{ROOT}wals/{name[:16]}/{name}.gz", f"v{p}", 10, "",
                                       T0 + timedelta(seconds=p)))
-    started = time.perf_counter()
     scan = scan_server("main", versions, b.read, prefix="pg/")
-    assert time.perf_counter() - started < 5
     assert [(r.first, r.last) for r in scan.runs] == [(1, 999), (1001, 29999), (30001, 50000)]
     assert [(g.first, g.last) for g in scan.gaps] == [(1000, 1000), (30000, 30000)]
-    started = time.perf_counter()
-    for _ in range(1000):
-        objs = wal_objects(scan, 1, 20_000, 20_099)
-    assert time.perf_counter() - started < 1
+    objs = wal_objects(scan, 1, 20_000, 20_099)
     assert len(objs) == 100 and objs[0].version_id == "v20000"
