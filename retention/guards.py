@@ -18,8 +18,10 @@ def decide_points(led: Reasons) -> list[PointDecision]:
     for key, p in led.points.items():
         reasons = led.keeps.get(key)
         if reasons:
+            ruled, retain = led.rule_end(key)
             decisions.append(PointDecision(p.server, p.id, p.status, p.end_time, "keep",
-                                           tuple(reasons), led.expires(key)))
+                                           tuple(reasons), led.expires(key),
+                                           retain if ruled else None))
         else:
             decisions.append(PointDecision(p.server, p.id, p.status, p.end_time, "delete",
                                            (led.deletes.get(key, "expired"),), None))

@@ -68,14 +68,14 @@ def keep_locked(points: Sequence[RecoveryPoint], led: Reasons) -> None:
     for p in points:
         if led.keeps.get(p.key) or p.locked_until is None or p.locked_until <= led.now:
             continue
-        led.keep(p.key, f"locked until {z(p.locked_until)}", p.locked_until)
+        led.keep(p.key, f"locked until {z(p.locked_until)}", p.locked_until, rule=False)
         led.deletes.pop(p.key, None)
 
 
 def keep_parents(led: Reasons) -> None:
     """A kept incremental keeps its whole parent chain, as long as it is kept itself."""
     for key in sorted(k for k, reasons in led.keeps.items() if reasons):
-        child, expires = led.points[key], led.expires(key)
+        child, inherited = led.points[key], led.inherited(key)
         seen = {key}
         while child.parent is not None:
             parent_key = (child.server, child.parent)
@@ -84,7 +84,8 @@ def keep_parents(led: Reasons) -> None:
                          f"backup {child.id} of {child.server} needs parent {child.parent}, "
                          "which is missing from storage: it cannot be restored")
                 break
-            led.keep(parent_key, f"parent-of {child.id}", expires)
+            for expires, rule in inherited:
+                led.keep(parent_key, f"parent-of {child.id}", expires, rule)
             led.deletes.pop(parent_key, None)
             seen.add(parent_key)
             child = led.points[parent_key]
@@ -95,8 +96,9 @@ def keep_own_wal(led: Reasons) -> None:
     for key in sorted(k for k, reasons in led.keeps.items() if reasons):
         p = led.points[key]
         if p.status == "done" and p.end_pos is not None:
-            led.wal.append(WalKeep(p.server, p.timeline, p.timeline, p.begin_pos, p.end_pos,
-                                   f"wal-of {p.id}", led.expires(key)))
+            led.wal.extend(WalKeep(p.server, p.timeline, p.timeline, p.begin_pos, p.end_pos,
+                                   f"wal-of {p.id}", expires, rule)
+                           for expires, rule in led.inherited(key))
 
 
 def check_wal(inventory: Inventory, done: dict[str, list[RecoveryPoint]], led: Reasons) -> None:

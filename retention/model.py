@@ -92,6 +92,9 @@ class PointDecision:
     action: Action
     reasons: tuple[str, ...]
     expires: datetime | None
+    # the instant rex may lock the objects to: the end of the rules that keep them, never a lock
+    # already seen in storage (a lock must not feed itself); None: extend nothing
+    retain_until: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -103,6 +106,7 @@ class WalDecision:
     action: Action
     reasons: tuple[str, ...]
     expires: datetime | None
+    retain_until: datetime | None = None  # as PointDecision.retain_until
 
 
 @dataclass(frozen=True)

@@ -25,13 +25,15 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "frozen_because": list(plan.frozen_because),
         "points": [{"server": d.server, "id": d.id, "status": d.status,
                     "end_time": format_instant(d.end_time), "action": d.action,
-                    "reasons": list(d.reasons), "expires": format_instant(d.expires)}
+                    "reasons": list(d.reasons), "expires": format_instant(d.expires),
+                    "retain_until": format_instant(d.retain_until)}
                    for d in plan.points],
         "wal": [{"server": d.server, "timeline": d.timeline,
                  "first": segment_name(d.timeline, d.first, spl),
                  "last": segment_name(d.timeline, d.last, spl),
                  "segments": d.last - d.first + 1, "action": d.action,
-                 "reasons": list(d.reasons), "expires": format_instant(d.expires)}
+                 "reasons": list(d.reasons), "expires": format_instant(d.expires),
+                 "retain_until": format_instant(d.retain_until)}
                 for d in plan.wal],
         "histories": [{"server": s, "timeline": t, "file": f"{t:08X}.history",
                        "action": "keep", "reasons": ["timeline-history"], "expires": None}

@@ -36,11 +36,12 @@ def backup_info(begin: datetime, end: datetime, begin_pos: int, end_pos: int,
 
 def write_layout(store: ObjectStore, server: str, end: datetime, days: int,
                  segments_per_day: int = SEGMENTS_PER_DAY,
-                 at: Callable[[datetime], None] | None = None) -> int:
+                 at: Callable[[datetime], None] | None = None, first_pos: int = 16) -> int:
     """Write ``days`` nightly backups ending at ``end`` and their WAL; return objects written.
-    ``at`` is told the time of each backup before it is written (to set a local store's clock)."""
+    ``at`` is told the time of each backup before it is written (to set a local store's clock);
+    ``first_pos`` is the first backup's begin WAL position (to extend a layout by more days)."""
     written = 0
-    pos = 16
+    pos = first_pos
     for day in range(days):
         begin = end - timedelta(days=days - 1 - day)
         if at is not None:

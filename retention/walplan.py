@@ -20,7 +20,10 @@ OPEN_END = 2**63  # "up to the newest segment"
 
 @dataclass(frozen=True)
 class WalKeep:
-    """Keep positions first..last of one server on timelines min_tl..max_tl, for a reason."""
+    """Keep positions first..last of one server on timelines min_tl..max_tl, for a reason.
+
+    ``rule`` False: the reason is a lock seen in storage (inherited by a backup's own WAL); it
+    keeps the range but gives no instant to lock it to."""
 
     server: str
     min_tl: int
@@ -29,7 +32,7 @@ class WalKeep:
     last: int
     reason: str
     expires: datetime | None
-
+    rule: bool = True
 
 
 def latest(a: datetime | None, b: datetime | None) -> datetime | None:
@@ -64,7 +67,12 @@ def _decide(run: WalRun, first: int, last: int, active: list[WalKeep],
         if k.reason not in reasons:
             reasons.append(k.reason)
         expires = latest(expires, k.expires)
-    return WalDecision(run.server, run.timeline, first, last, "keep", tuple(reasons), expires)
+    ruled = [k.expires for k in active if k.rule]
+    retain = ruled[0] if ruled else None
+    for e in ruled[1:]:
+        retain = latest(retain, e)
+    return WalDecision(run.server, run.timeline, first, last, "keep", tuple(reasons), expires,
+                       retain)
 
 
 def _merge(decisions: list[WalDecision]) -> list[WalDecision]:
@@ -72,9 +80,10 @@ def _merge(decisions: list[WalDecision]) -> list[WalDecision]:
     for d in decisions:
         prev = merged[-1] if merged else None
         if (prev and prev.last + 1 == d.first and prev.action == d.action
-                and prev.reasons == d.reasons and prev.expires == d.expires):
+                and prev.reasons == d.reasons and prev.expires == d.expires
+                and prev.retain_until == d.retain_until):
             merged[-1] = WalDecision(d.server, d.timeline, prev.first, d.last, d.action,
-                                     d.reasons, d.expires)
+                                     d.reasons, d.expires, d.retain_until)
         else:
             merged.append(d)
     return merged

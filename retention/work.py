@@ -58,7 +58,11 @@ def _segments_per_log(session: Session, server: str) -> int:
 
 def plan_batches(session: Session, plan: Any, mode: LockMode | None) -> list[Batch]:
     """Legal holds no longer asked for are cleared first, then deletes (they free what
-    expired), then retention extensions, then new legal holds."""
+    expired), then retention extensions, then new legal holds.
+
+    Locks are extended to a decision's ``retain_until`` (the end of the rules that keep it),
+    never to its ``expires``, which includes locks already seen: a plan made before the field
+    existed extends nothing."""
     doc = json.loads(plan.document)
     server, spl = plan.server, _segments_per_log(session, plan.server)
     doomed: list[StoredObject] = []
@@ -69,7 +73,7 @@ def plan_batches(session: Session, plan: Any, mode: LockMode | None) -> list[Bat
         if p["action"] == "delete":
             doomed.extend(objs)
             continue
-        kept.extend((o, _expires(p["expires"])) for o in objs)
+        kept.extend((o, _expires(p.get("retain_until"))) for o in objs)
         if any(r.startswith("legal-hold ") for r in p["reasons"]):
             held.extend(objs)
     for w in doc["wal"]:
@@ -77,7 +81,8 @@ def plan_batches(session: Session, plan: Any, mode: LockMode | None) -> list[Bat
         if w["action"] == "delete":
             doomed.extend(objs)
             continue
-        kept.extend((o, _expires(w["expires"])) for o in objs if not o.key.endswith(".partial"))
+        kept.extend((o, _expires(w.get("retain_until"))) for o in objs
+                    if not o.key.endswith(".partial"))
         if any(r.startswith("legal-hold ") for r in w["reasons"]):
             held.extend(objs)
     now_held = [_stored(o) for o in session.scalars(select(ObjectRow).where(

@@ -7,17 +7,19 @@ from __future__ import annotations
 
 import hashlib
 import json
+from bisect import bisect_right
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import case, func, select
+from sqlalchemy import case, func, select, type_coerce
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from retention.catalog.tables import (
     HistoryRow,
     HoldRow,
+    Instant,
     LedgerRow,
     ObjectRow,
     PlanRow,
@@ -104,24 +106,54 @@ def _locks_by_point(session: Session, server: str) -> dict[str, datetime]:
     return {bid: until for bid, until in rows if bid is not None and until is not None}
 
 
+def _lock_ranges(session: Session, server: str,
+                 now: datetime) -> dict[int, list[tuple[int, int, datetime]]]:
+    """WAL still locked at ``now``, per timeline, as sorted (first, last, latest retain-until).
+
+    Locks do not end in position order (rex extends a kept backup's own WAL for months, a legal
+    hold may be set on any segment), so only consecutive positions whose locks end on the same
+    day share a range: gaps and islands in SQL, one row per range, not per segment."""
+    per_segment = (select(ObjectRow.timeline.label("tl"), ObjectRow.position.label("pos"),
+                          func.max(ObjectRow.retain_until).label("until"))
+                   .where(ObjectRow.server == server, ObjectRow.kind == "wal",
+                          ObjectRow.position.is_not(None), ObjectRow.retain_until > now)
+                   .group_by(ObjectRow.timeline, ObjectRow.position).subquery())
+    day = func.date(per_segment.c.until)
+    island = (per_segment.c.pos - func.row_number().over(
+        partition_by=(per_segment.c.tl, day), order_by=per_segment.c.pos))
+    bucketed = select(per_segment.c.tl, per_segment.c.pos, per_segment.c.until,
+                      day.label("day"), island.label("island")).subquery()
+    rows = session.execute(
+        select(bucketed.c.tl, func.min(bucketed.c.pos), func.max(bucketed.c.pos),
+               type_coerce(func.max(bucketed.c.until), Instant()))
+        .group_by(bucketed.c.tl, bucketed.c.day, bucketed.c.island))
+    ranges: dict[int, list[tuple[int, int, datetime]]] = {}
+    for tl, first, last, until in rows:
+        ranges.setdefault(tl, []).append((first, last, until))
+    for found in ranges.values():
+        found.sort()
+    return ranges
+
+
 def _split_locked(session: Session, server: str, runs: Sequence[WalRunRow],
                   now: datetime) -> list[WalRun]:
-    """WAL is archived in order, so locks end in position order: a run's still-locked part is
-    its tail. Split each run there instead of looking at one segment at a time."""
-    locked = {tl: (first, until) for tl, first, until in session.execute(
-        select(ObjectRow.timeline, func.min(ObjectRow.position), func.max(ObjectRow.retain_until))
-        .where(ObjectRow.server == server, ObjectRow.kind == "wal",
-               ObjectRow.retain_until > now).group_by(ObjectRow.timeline))}
+    """Each archived run cut into its unlocked and still-locked stretches, each locked stretch
+    saying until when its objects are locked (the latest retain-until among them)."""
+    locks = _lock_ranges(session, server, now)
     out: list[WalRun] = []
     for r in runs:
-        first_locked, until = locked.get(r.timeline, (None, None))
-        if first_locked is None or first_locked > r.last:
-            out.append(WalRun(server, r.timeline, r.first, r.last, None))
-        elif first_locked <= r.first:
-            out.append(WalRun(server, r.timeline, r.first, r.last, until))
-        else:
-            out.append(WalRun(server, r.timeline, r.first, first_locked - 1, None))
-            out.append(WalRun(server, r.timeline, first_locked, r.last, until))
+        cursor, line = r.first, locks.get(r.timeline, [])
+        for first, last, until in line[max(0, bisect_right(line, (r.first,)) - 1):]:
+            if first > r.last:
+                break
+            if last < cursor:
+                continue
+            if first > cursor:
+                out.append(WalRun(server, r.timeline, cursor, first - 1, None))
+            out.append(WalRun(server, r.timeline, max(first, cursor), min(last, r.last), until))
+            cursor = min(last, r.last) + 1
+        if cursor <= r.last:
+            out.append(WalRun(server, r.timeline, cursor, r.last, None))
     return out
 
 

@@ -82,6 +82,28 @@ def test_inventory_splits_runs_where_the_lock_ends(catalog: str) -> None:
     assert inv.points[0].locked_until == AT + timedelta(days=3)
 
 
+def test_locks_that_do_not_end_in_position_order_split_runs_where_they_are(
+        catalog: str) -> None:
+    """A kept daily's own WAL locked for months far below the default-locked tail: only the
+    locked positions are locked, each stretch until its own objects' latest retain-until."""
+    engine = open_catalog(catalog)
+    daily, tail = AT + timedelta(days=180), AT + timedelta(days=30)
+    locks = {10: daily, 11: daily, 50: tail - timedelta(hours=2), 51: tail - timedelta(hours=1),
+             52: tail + timedelta(days=1), 53: tail + timedelta(days=1, hours=3)}
+    with Session(engine) as s, s.begin():
+        s.add(WalRunRow(server="suite", timeline=1, first=0, last=53))
+        for position in range(0, 54):
+            s.add(ObjectRow(server="suite", kind="wal", timeline=1, position=position,
+                            key=f"wals/x/{position}", version_id="v", size=1, etag="e",
+                            last_modified=AT, retain_until=locks.get(position,
+                                                                     AT - timedelta(days=1))))
+    with Session(engine) as s:
+        inv = repo.load_inventory(s, "suite", AT)
+    assert [(r.first, r.last, r.locked_until) for r in inv.wal] == [
+        (0, 9, None), (10, 11, daily), (12, 49, None), (50, 51, tail - timedelta(hours=1)),
+        (52, 53, tail + timedelta(days=1, hours=3))]
+
+
 def test_ledger_rows_are_numbered_from_one(catalog: str) -> None:
     engine = open_catalog(catalog)
     with Session(engine) as s, s.begin():

@@ -1,10 +1,12 @@
 from datetime import UTC, datetime
 
 from retention.model import WalRun
+from retention.timeutil import z
 from retention.walplan import OPEN_END, WalKeep, holes, plan_wal
 
 NOW = datetime(2026, 11, 29, tzinfo=UTC)
 LATER = datetime(2027, 1, 1, tzinfo=UTC)
+EVEN_LATER = datetime(2027, 6, 1, tzinfo=UTC)
 
 
 def test_ranges_split_at_keep_edges_and_cover_exactly_the_runs() -> None:
@@ -44,3 +46,18 @@ def test_holes_with_overlapping_runs_of_several_timelines() -> None:
     runs = [WalRun("s", 1, 0, 1000), WalRun("s", 2, 5, 6), WalRun("s", 2, 1002, 1010)]
     assert holes(runs, 1, 500, 1020) == [(1001, 1001), (1011, 1020)]
     assert holes(runs, 1, 0, 0) == []
+
+
+def test_a_lock_keeps_a_range_but_gives_no_instant_to_lock_it_to() -> None:
+    """Only rules justify extending a lock; a lock seen in storage never feeds itself."""
+    runs = [WalRun("s", 1, 0, 9, LATER), WalRun("s", 1, 10, 29)]
+    keeps = [WalKeep("s", 1, 1, 10, 19, "wal-of a", LATER),
+             WalKeep("s", 1, 1, 15, 19, "wal-of b", EVEN_LATER, rule=False)]
+    got = [(d.first, d.last, d.reasons, d.expires, d.retain_until)
+           for d in plan_wal(runs, keeps, NOW)]
+    assert got == [
+        (0, 9, (f"locked until {z(LATER)}",), LATER, None),
+        (10, 14, ("wal-of a",), LATER, LATER),
+        (15, 19, ("wal-of a", "wal-of b"), EVEN_LATER, LATER),
+        (20, 29, ("expired",), None, None),
+    ]
