@@ -12,12 +12,17 @@ from __future__ import annotations
 
 import os
 import re
+import secrets
 import shlex
 import shutil
 import subprocess
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
+from typing import Any
+
+import psycopg
+from psycopg import sql
 
 from retention.scratch import (
     ScratchCluster,
@@ -31,6 +36,7 @@ from retention.scratch import (
 from retention.timeutil import z
 
 _CRED_VARS = ("AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN")
+CHECK_TIMEOUT_SECONDS = 300  # a --check that runs longer is cancelled (QueryCanceled)
 
 
 @dataclass(frozen=True)
@@ -127,3 +133,57 @@ def table_counts(cluster: ScratchCluster) -> dict[str, int]:
             counts[f"{db}.{name}"] = int(cluster.sql(f"select count(*) from {name}",
                                                      dbname=db)[0][0])
     return counts
+
+
+@dataclass(frozen=True)
+class CheckRole:
+    """The login a --check runs as; the password exists only in this process."""
+
+    name: str
+    password: str
+
+
+def reader_role(cluster: ScratchCluster) -> CheckRole:
+    """A non-superuser login that can read every table and nothing more, so a check cannot
+    write, read server files or run programs: ``pg_read_all_data`` (PostgreSQL 14+), else
+    SELECT on every table of the database the check runs in. BYPASSRLS, so the check sees
+    what the superuser sees."""
+    role = CheckRole(f"rex_check_{secrets.token_hex(4)}", secrets.token_urlsafe(24))
+    name = sql.Identifier(role.name)
+    with cluster.connect() as conn:
+        conn.execute(sql.SQL("create role {} login nosuperuser nocreatedb nocreaterole "
+                             "noreplication bypassrls password {}")
+                     .format(name, sql.Literal(role.password)))
+        conn.execute(sql.SQL("grant connect on database postgres to {}").format(name))
+        if conn.execute("select 1 from pg_roles where rolname = 'pg_read_all_data'").fetchone():
+            conn.execute(sql.SQL("grant pg_read_all_data to {}").format(name))
+        else:
+            _grant_select_everywhere(conn, name)
+    return role
+
+
+def _grant_select_everywhere(conn: psycopg.Connection[Any], role: sql.Identifier) -> None:
+    """Before PostgreSQL 14: USAGE on every user schema and SELECT on its tables."""
+    schemas = conn.execute("select nspname from pg_namespace where nspname !~ '^pg_' "
+                           "and nspname <> 'information_schema'").fetchall()
+    for (schema,) in schemas:
+        for grant in ("grant usage on schema {} to {}",
+                      "grant select on all tables in schema {} to {}"):
+            conn.execute(sql.SQL(grant).format(sql.Identifier(schema), role))
+
+
+def run_check(cluster: ScratchCluster, query: str, role: CheckRole) -> bool | None:
+    """The --check verdict (None: no row), as ``role`` in one READ ONLY transaction with a
+    statement timeout. Sent as a prepared statement, so it is exactly one statement: a
+    ``; commit; ...`` tail cannot leave the read-only transaction. Nothing is committed."""
+    options = (f"-c default_transaction_read_only=on "
+               f"-c statement_timeout={CHECK_TIMEOUT_SECONDS * 1000}")
+    with psycopg.connect(cluster.conninfo, user=role.name, password=role.password,
+                         options=options, autocommit=False) as conn:
+        conn.read_only = True
+        try:
+            cur = conn.execute(query, prepare=True)
+            row = cur.fetchone() if cur.description else None
+        finally:
+            conn.rollback()
+    return None if row is None else bool(row[0])

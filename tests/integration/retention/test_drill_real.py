@@ -1,11 +1,13 @@
 """`rex drill` and `rex verify` on REAL barman-cloud backups: a drill between two commits sees
 the first and not the second; after both it sees both; a missing WAL segment is a gap with its
-interval, and a drill into it fails naming the segment."""
+interval, and a drill into it fails naming the segment. A --check runs read-only as a login
+that can only read, and its failure is told without the database's text (client data)."""
 
 from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -13,6 +15,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import boto3
+import psycopg.errors
 import pytest
 from click.testing import CliRunner
 
@@ -32,6 +35,9 @@ from tests.support.s3server import make_bucket
 pytestmark = pytest.mark.slow
 HAS_A = "exists(select 1 from notes where v = 'A')"
 HAS_B = "exists(select 1 from notes where v = 'B')"
+SECRET = "Vertrouwelijk-Klant-4711"  # a client's value: never printed, never in the ledger
+LEAKY_CHECK = "select (select name from clients limit 1)::int = 1"  # its error quotes the name
+COUNTS = {"postgres.public.clients": 1}
 
 
 @dataclass
@@ -59,6 +65,8 @@ def site(s3_endpoint: str) -> Iterator[Site]:
         enable_archiving(cluster, target)
         cluster.start()
         cluster.sql("create table notes (v text)")
+        cluster.sql("create table clients (name text)")
+        cluster.sql("insert into clients values (%s)", [SECRET])
         switch_and_wait(cluster)
         take_backup(cluster, target)
         cluster.sql("insert into notes values ('A')")
@@ -101,11 +109,51 @@ def test_drills_find_what_was_committed_before_the_instant(site: Site, tmp_path:
     code, between = drill(env, site.between, f"{HAS_A} and not {HAS_B}")
     assert code == 0, json.dumps(between)
     assert between["passed"] and between["check"] is True
-    assert between["counts"] == {"postgres.public.notes": 1}  # counts, never rows
+    assert between["counts"] == {**COUNTS, "postgres.public.notes": 1}  # counts, never rows
     code, after = drill(env, site.after, f"{HAS_A} and {HAS_B}")
     assert code == 0, json.dumps(after)
-    assert after["counts"] == {"postgres.public.notes": 2}
+    assert after["counts"] == {**COUNTS, "postgres.public.notes": 2}
     assert after["restore_seconds"] > 0
+
+
+def ledger_text(tmp: Path) -> str:
+    """Every row of rex's append-only ledger, as one text."""
+    with sqlite3.connect(tmp / "c.db") as db:
+        return "\n".join(repr(row) for row in db.execute("select * from rex_ledger"))
+
+
+def test_a_failing_check_is_told_without_client_data(site: Site, tmp_path: Path) -> None:
+    with pytest.raises(psycopg.errors.InvalidTextRepresentation, match=SECRET):
+        site.cluster.sql(LEAKY_CHECK)  # PostgreSQL's own message quotes the value
+    env = env_for(site, tmp_path)
+    assert rex(env, "sync", "--server", "main")[0] == 0
+    code, out = rex(env, "drill", "--server", "main", "--at", z(site.after), "--check",
+                    LEAKY_CHECK)
+    assert code == 1, out
+    assert SECRET not in out and "DETAIL" not in out and "invalid input syntax" not in out
+    assert "FAILED" in out and "InvalidTextRepresentation, sqlstate 22P02" in out
+    assert "postgres.public.clients: 1 rows" in out  # counts still reported
+    ledger = ledger_text(tmp_path)
+    assert "InvalidTextRepresentation, sqlstate 22P02" in ledger  # the drill is recorded
+    assert SECRET not in ledger and "invalid input syntax" not in ledger
+    assert SECRET.encode() not in (tmp_path / "c.db").read_bytes()
+
+
+@pytest.mark.parametrize(("check", "error"), [
+    ("create table leak (v text)", "ReadOnlySqlTransaction, sqlstate 25006"),
+    ("insert into notes values ('D') returning true", "ReadOnlySqlTransaction, sqlstate 25006"),
+    ("select true; create table leak (v text)", "SyntaxError, sqlstate 42601"),  # one statement
+    ("select pg_read_file('PG_VERSION') is not null", "InsufficientPrivilege, sqlstate 42501"),
+])
+def test_a_check_can_only_read(site: Site, tmp_path: Path, check: str, error: str) -> None:
+    env = env_for(site, tmp_path)
+    assert rex(env, "sync", "--server", "main")[0] == 0
+    code, out = rex(env, "drill", "--server", "main", "--at", z(site.after), "--check", check,
+                    "--json")
+    assert code == 1, out
+    [failed] = json.loads(out)
+    assert failed["passed"] is False and failed["check"] is False
+    assert error in failed["message"], failed["message"]
 
 
 def test_a_missing_segment_is_a_gap_and_a_drill_into_it_fails(site: Site,
