@@ -16,9 +16,10 @@ locals {
   }
   bucket_arns = { for k, name in local.buckets : k => "arn:${data.aws_partition.current.partition}:s3:::${name}" }
 
-  storage_url  = "s3://${local.buckets.backups}/${var.backup_prefix}"
-  exports_url  = "s3://${local.buckets.exports}/exports"
-  evidence_url = "s3://${local.buckets.evidence}/checkpoints"
+  storage_url     = "s3://${local.buckets.backups}/${var.backup_prefix}"
+  exports_url     = "s3://${local.buckets.exports}/exports"
+  evidence_prefix = "checkpoints"
+  evidence_url    = "s3://${local.buckets.evidence}/${local.evidence_prefix}"
 }
 
 # --- keys: one per kind of data, rotated yearly -------------------------------------------------

@@ -7,6 +7,7 @@ module "roles" {
   backups_bucket_arn  = module.backups_bucket.arn
   exports_bucket_arn  = module.exports_bucket.arn
   evidence_bucket_arn = module.evidence_bucket.arn
+  evidence_prefix     = local.evidence_prefix
   backups_key_arn     = module.backups_key.arn
   exports_key_arn     = module.exports_key.arn
   evidence_key_arn    = module.evidence_key.arn

@@ -188,6 +188,27 @@ def test_retention_job_cannot_bypass_governance() -> None:
         "${module.roles.retention_job_role_arn}")
 
 
+def test_retention_job_may_only_sign_checkpoints_in_the_evidence_bucket() -> None:
+    """What checkpoint signing does there (test_terraform_job_role runs it), nothing more: no
+    retention call (the bucket's default COMPLIANCE retention locks each checkpoint), no delete,
+    and only under the evidence location the daily job is given."""
+    on_evidence: dict[str, set[str]] = {}
+    for s in statements(module("roles"), "retention_job").values():
+        if s.get("effect", "Allow") == "Allow":
+            for resource in s["resources"]:
+                if resource.startswith("${var.evidence_bucket_arn}"):
+                    on_evidence.setdefault(resource, set()).update(s["actions"])
+    assert on_evidence == {
+        "${var.evidence_bucket_arn}": {"s3:ListBucketVersions"},
+        "${var.evidence_bucket_arn}/${var.evidence_prefix}/*": {
+            "s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"}}
+    assert named(root(), "module")["roles"]["evidence_prefix"] == "${local.evidence_prefix}"
+    assert named(root(), "module")["daily_job"]["environment"]["REX_EVIDENCE"] == (
+        "${local.evidence_url}")
+    [main_locals] = root()["locals"]
+    assert main_locals["evidence_url"].endswith("/${local.evidence_prefix}")
+
+
 def test_no_role_is_allowed_to_bypass_governance_or_use_wildcards() -> None:
     roles = module("roles")
     for policy in typed(roles, "data", "aws_iam_policy_document"):

@@ -132,16 +132,19 @@ data "aws_iam_policy_document" "retention_job" {
     resources = ["${var.backups_bucket_arn}/*"]
   }
 
+  # Signing the ledger head after each run (--signing-key): list every version of the
+  # checkpoints, read earlier ones by version id, put the new one and HEAD the version stored.
+  # The bucket's default COMPLIANCE retention locks it: no retention call, no delete.
   statement {
-    sid       = "WriteLedgerCheckpoints"
-    actions   = ["s3:PutObject", "s3:GetObject"]
-    resources = ["${var.evidence_bucket_arn}/checkpoints/*", "${var.evidence_bucket_arn}/reports/*"]
+    sid       = "ListCheckpointVersions"
+    actions   = ["s3:ListBucketVersions"]
+    resources = [var.evidence_bucket_arn]
   }
 
   statement {
-    sid       = "ListTheEvidenceBucket"
-    actions   = ["s3:ListBucket", "s3:GetBucketLocation"]
-    resources = [var.evidence_bucket_arn]
+    sid       = "WriteAndReadLedgerCheckpoints"
+    actions   = ["s3:PutObject", "s3:GetObject", "s3:GetObjectVersion"]
+    resources = ["${var.evidence_bucket_arn}/${var.evidence_prefix}/*"]
   }
 
   statement {

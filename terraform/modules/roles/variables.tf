@@ -18,6 +18,11 @@ variable "evidence_bucket_arn" {
   type        = string
 }
 
+variable "evidence_prefix" {
+  description = "Key prefix of the evidence location in the evidence bucket (REX_EVIDENCE is s3://<bucket>/<prefix>): the retention job writes checkpoints there only."
+  type        = string
+}
+
 variable "backups_key_arn" {
   description = "ARN of the KMS key of the backup bucket."
   type        = string
