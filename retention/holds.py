@@ -59,8 +59,9 @@ def _hold_range(hold: Hold, pts: list[RecoveryPoint], led: Reasons) -> None:
         led.keep(p.key, reason, hold.until)
     # WAL up to the end of the first backup that ends after `to` covers the instant `to`.
     last = after[0].end_pos if after and after[0].end_pos is not None else OPEN_END
-    led.wal.append(WalKeep(hold.server, first.timeline, 2**31, first.begin_pos, last, reason,
-                           hold.until))
+    keep = WalKeep(hold.server, first.timeline, 2**31, first.begin_pos, last, reason, hold.until)
+    led.wal.append(keep)
+    led.held_ranges.append((hold.id, keep))
 
 
 def keep_locked(points: Sequence[RecoveryPoint], led: Reasons) -> None:
@@ -111,6 +112,7 @@ def check_wal(inventory: Inventory, done: dict[str, list[RecoveryPoint]], led: R
                      "no point in time can be restored; check archive_command")
             continue
         _check_window(server, pts, runs, spl, led)
+        _check_held_ranges(server, runs, spl, led)
         merged = {tl: spans(runs, tl) for tl in {p.timeline for p in pts}}
         for p in pts:
             if not led.keeps.get(p.key) or p.end_pos is None:
@@ -119,6 +121,21 @@ def check_wal(inventory: Inventory, done: dict[str, list[RecoveryPoint]], led: R
                 led.find("wal-gap", "error", f"{server}/{p.id}",
                          f"backup {p.id} of {server} lacks WAL {segment_name(p.timeline, a, spl)}"
                          f"..{segment_name(p.timeline, b, spl)}: it cannot be made consistent")
+
+
+def _check_held_ranges(server: str, runs: list[WalRun], spl: int, led: Reasons) -> None:
+    """A legal hold on a time range promises every instant of it restorable: its WAL must be
+    there (it may have gone before the hold was placed, or behind rex's back)."""
+    for hold_id, k in led.held_ranges:
+        if k.server != server:
+            continue
+        newest = max((r.last for r in runs if r.timeline >= k.min_tl), default=k.first)
+        for a, b in holes(runs, k.min_tl, k.first, min(k.last, newest)):
+            led.find("hold-wal-gap", "error", f"{server}/{hold_id}",
+                     f"legal hold {hold_id} of {server} needs WAL "
+                     f"{segment_name(k.min_tl, a, spl)}..{segment_name(k.min_tl, b, spl)}, "
+                     "which is missing: instants of the held range cannot be restored; restore "
+                     "the segments from another copy, or tell the hold's owner")
 
 
 def _check_window(server: str, pts: list[RecoveryPoint], runs: list[WalRun], spl: int,

@@ -25,6 +25,8 @@ class Reasons:
     # reasons that are facts seen in storage (a lock), not rules: they keep, but never justify
     # extending a lock, or a lock would feed itself
     observed: dict[Key, set[str]] = field(default_factory=lambda: defaultdict(set))
+    # the WAL each legal hold on a time range promises restorable, by hold id
+    held_ranges: list[tuple[str, WalKeep]] = field(default_factory=list)
 
     def keep(self, key: Key, reason: str, expires: datetime | None,
              rule: bool = True) -> None:

@@ -125,6 +125,7 @@ def apply_document(result: Any) -> dict[str, Any]:
     return {"plan_id": result.plan_id, "server": result.server, "dry_run": result.dry_run,
             "resumed": result.resumed, "would_do": result.batches, "deleted": result.deleted,
             "retained": result.retained, "held": result.held, "released": result.released,
+            "spared": result.spared,
             "refused": [{"key": f.key, "version_id": f.version_id, "code": f.code,
                          "message": f.message} for f in result.failures]}
 
@@ -135,7 +136,9 @@ def apply_text(result: Any) -> str:
         return f"plan {result.plan_id} (dry run): would {todo}\n"
     lines = [f"plan {result.plan_id} applied{' (resumed)' if result.resumed else ''}: "
              f"{result.deleted} object versions deleted, {result.retained} locks extended, "
-             f"{result.held} legal holds set, {result.released} cleared"]
+             f"{result.held} legal holds set, {result.released} cleared"
+             + (f"; {result.spared} versions spared: a hold, lease or termination since the plan "
+                "keeps them" if result.spared else "")]
     lines += [f"ERROR delete-refused [{f.key}]: {f.code}: {f.message}" for f in result.failures]
     return "\n".join(lines) + "\n"
 

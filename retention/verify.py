@@ -124,7 +124,8 @@ def coverage(policy: Policy, inventory: Inventory, holds: Sequence[Hold],
     anchors = [p for p in done if p.end_time is not None and p.end_time <= window_start]
     # the plan's own window-gap finding is replaced by the one with the interval it breaks
     findings = [f for f in result.findings if f.code in (
-        "pitr-window-short", "wal-gap", "backup-stale", "clock-behind", "broken-chain")
+        "pitr-window-short", "wal-gap", "backup-stale", "clock-behind", "broken-chain",
+        "hold-wal-gap")
         and not (f.code == "wal-gap" and f.subject == server)]
     # WAL outside the window and the kept backups' own ranges is deleted by design: only
     # gaps from the anchor on (from the first backup while none predates the window) matter

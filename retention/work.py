@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -56,35 +57,44 @@ def _segments_per_log(session: Session, server: str) -> int:
                                .where(PointRow.server == server)), default=256)
 
 
+@dataclass
+class Work:
+    """What a plan document asks of the objects the catalog knows."""
+
+    doomed: list[StoredObject] = field(default_factory=list)
+    kept: list[tuple[StoredObject, datetime | None]] = field(default_factory=list)
+    held: list[StoredObject] = field(default_factory=list)
+    why_kept: dict[tuple[str, str], tuple[str, ...]] = field(default_factory=dict)
+
+    def add(self, decision: dict[str, Any], objs: list[StoredObject]) -> None:
+        if decision["action"] == "delete":
+            self.doomed.extend(objs)
+            return
+        # locks go to retain_until (the end of the rules), never to expires (which includes
+        # locks already seen); a plan made before the field existed extends nothing
+        until = _expires(decision.get("retain_until"))
+        self.kept.extend((o, until) for o in objs if not o.key.endswith(".partial"))
+        self.why_kept.update({(o.key, o.version_id): tuple(decision["reasons"]) for o in objs})
+        if any(r.startswith("legal-hold ") for r in decision["reasons"]):
+            self.held.extend(objs)
+
+
+def plan_work(session: Session, server: str, doc: dict[str, Any]) -> Work:
+    """The objects of every decision of a plan document, sorted into delete, keep and hold."""
+    spl, work = _segments_per_log(session, server), Work()
+    for p in doc["points"]:
+        work.add(p, [_stored(o) for o in _point_objects(session, server, [p["id"]])])
+    for w in doc["wal"]:
+        work.add(w, [_stored(o) for o in _wal_objects(session, server, w, spl)])
+    return work
+
+
 def plan_batches(session: Session, plan: Any, mode: LockMode | None) -> list[Batch]:
     """Legal holds no longer asked for are cleared first, then deletes (they free what
-    expired), then retention extensions, then new legal holds.
-
-    Locks are extended to a decision's ``retain_until`` (the end of the rules that keep it),
-    never to its ``expires``, which includes locks already seen: a plan made before the field
-    existed extends nothing."""
-    doc = json.loads(plan.document)
-    server, spl = plan.server, _segments_per_log(session, plan.server)
-    doomed: list[StoredObject] = []
-    kept: list[tuple[StoredObject, datetime | None]] = []
-    held: list[StoredObject] = []
-    for p in doc["points"]:
-        objs = [_stored(o) for o in _point_objects(session, server, [p["id"]])]
-        if p["action"] == "delete":
-            doomed.extend(objs)
-            continue
-        kept.extend((o, _expires(p.get("retain_until"))) for o in objs)
-        if any(r.startswith("legal-hold ") for r in p["reasons"]):
-            held.extend(objs)
-    for w in doc["wal"]:
-        objs = [_stored(o) for o in _wal_objects(session, server, w, spl)]
-        if w["action"] == "delete":
-            doomed.extend(objs)
-            continue
-        kept.extend((o, _expires(w.get("retain_until"))) for o in objs
-                    if not o.key.endswith(".partial"))
-        if any(r.startswith("legal-hold ") for r in w["reasons"]):
-            held.extend(objs)
+    expired), then retention extensions, then new legal holds."""
+    server = plan.server
+    work = plan_work(session, server, json.loads(plan.document))
+    doomed, kept, held = work.doomed, work.kept, work.held
     now_held = [_stored(o) for o in session.scalars(select(ObjectRow).where(
         ObjectRow.server == server, ObjectRow.legal_hold.is_(True)))]
     if mode is None:

@@ -139,11 +139,15 @@ def test_one_clients_life(tmp_path: Path) -> None:
         ("H1", "legal", None), ("PT-acme", "post-termination", HOLD_UNTIL)]
 
     # July: the dispute is settled; releasing deletes nothing, apply clears the legal hold.
+    # Every backup is still a daily; only the WAL between them that left the PITR window and
+    # its 32-day lock goes (one object version per segment).
     w.backups_until(datetime(2026, 7, 1, 1, 0, tzinfo=UTC))
     at = "2026-07-01T06:00:00Z"
     w.rex(at, "hold", "release", "H1", "--reason", "dispute settled", "--by", "legal")
     run = w.rex(at, "run", "--server", "suite", "--json")
-    assert run["apply"]["released"] >= 2 and run["apply"]["deleted"] == 0
+    assert all(p["action"] == "keep" for p in run["plan"]["points"])
+    gone = sum(d["segments"] for d in run["plan"]["wal"] if d["action"] == "delete")
+    assert run["apply"]["released"] >= 2 and run["apply"]["deleted"] == gone > 0
     assert not w.lock(DISPUTED).legal_hold
     status = w.rex(at, "tenant", "status", "acme", "--json")
     assert status["erasure_date"] == HOLD_UNTIL and status["findings"] == []

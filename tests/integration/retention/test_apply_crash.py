@@ -9,13 +9,15 @@ import sqlite3
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 
-from retention.sample import write_layout
+from retention.sample import SEGMENTS_PER_DAY, write_layout
 from retention.storage.local import LocalStore
+from retention.timeutil import z
+from retention.wal import segment_name
 from tests.support.databases import postgres_database
 
 END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
@@ -117,3 +119,47 @@ class _sqlite:
 
     def __exit__(self, *exc: object) -> None:
         return None
+
+
+@pytest.mark.slow
+def test_a_hold_placed_between_a_crash_and_the_resume_keeps_its_wal(
+        setup: tuple[dict[str, str], Path], tmp_path: Path) -> None:
+    """Killed after its first batch; a legal hold on a range whose WAL later batches delete is
+    placed; the resumed apply spares that WAL (ledgered), and verify finds the range whole."""
+    env, store_dir = setup
+    day = END - timedelta(days=100)  # a daily inside the six months: kept, not its other WAL
+    proc = rex(env, "apply", "1", "--allow-mass-delete")
+    deadline = time.monotonic() + 120
+    while intents_done(tmp_path / "rex.db") < 1 and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+    held = held_wal(store_dir, day)
+    assert len(held) >= 4, "the range's WAL went in the first batch: move the range later"
+    code, _, err = finish(rex(env, "hold", "place", "--server", "suite",
+                              "--from", z(day + timedelta(hours=3)),
+                              "--to", z(day + timedelta(hours=20)),
+                              "--reason", "litigation 42", "--by", "legal"))
+    assert code == 0, err
+    code, out, err = finish(rex(env, "apply", "1", "--allow-mass-delete", "--json"))
+    assert code == 0, err
+    applied = json.loads(out)
+    assert applied["resumed"] is True and applied["spared"] >= 4
+    assert held_wal(store_dir, day) == held
+    with sqlite3.connect(tmp_path / "rex.db") as conn:
+        details = [json.loads(d) for (d,) in conn.execute(
+            "select details from rex_ledger where action = 'apply-revalidated'")]
+    assert details and all("legal-hold H1" in d["kept_by"] for d in details)
+    code, out, err = finish(rex(env, "verify", "--server", "suite", "--json"))
+    assert not [f for f in json.loads(out)["findings"] if f["code"] in (
+        "hold-wal-gap", "wal-gap")], out
+
+
+def held_wal(store_dir: Path, day: datetime) -> set[tuple[str, str | None]]:
+    """The WAL versions archived on the held day (the sample layout writes a day's WAL with
+    its backup: positions 16 + 6 * day index onward)."""
+    index = 400 - 1 - (END - day).days
+    first = 16 + SEGMENTS_PER_DAY * index
+    names = {segment_name(1, p) for p in range(first, first + SEGMENTS_PER_DAY)}
+    return {(k, v) for k, v in listing(store_dir) if k.rsplit("/", 1)[-1][:24] in names}

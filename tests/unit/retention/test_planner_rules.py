@@ -293,3 +293,18 @@ def test_a_legal_hold_given_an_end_keeps_nothing_after_it() -> None:
     points = [point("held", ams("2026-01-10 03:00")), *daily_points("2026-10-20", 40)]
     ended = Hold("H9", "legal", "suite", point="held", until=now - timedelta(days=1))
     assert rows(run(points, now, [ended]))["held"][0] == "delete"
+
+
+def test_a_held_range_whose_wal_is_gone_is_an_error_naming_the_hold() -> None:
+    """The hold promises every instant of its range restorable; WAL missing inside it (deleted
+    before the hold was placed, or behind rex's back) breaks that promise."""
+    now = ams("2026-11-29 06:00")
+    points = twice_a_day("2026-09-01", 90)
+    hold = legal_range("H2", ams("2026-10-20 08:00"), ams("2026-10-20 12:00"))
+    first, last = points[0].begin_pos, points[-1].end_pos or 0
+    hole = pos(ams("2026-10-20 10:00"))
+    runs = [WalRun("suite", 1, first, hole - 1), WalRun("suite", 1, hole + 3, last + 6)]
+    found = [(f.code, f.severity, f.subject) for f in run(points, now, [hold], runs=runs).findings]
+    assert ("hold-wal-gap", "error", "suite/H2") in found
+    whole = run(points, now, [hold]).findings
+    assert not [f for f in whole if f.code == "hold-wal-gap"]
