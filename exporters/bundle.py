@@ -13,6 +13,8 @@ appended to ``done.jsonl``. A rerun after an interruption skips the models alrea
 zip is then assembled from the work files one at a time, in chunks, so memory stays bounded by
 one model's rendering whatever the tenant's size. Every format writer is deterministic and the
 caller keeps ``generated_at`` across reruns, so a rerun gives the same manifest and the same zip.
+The zip and the work files hold client data: they are created 0600, the directories rex makes
+for them 0700, whatever the umask.
 """
 
 from __future__ import annotations
@@ -31,6 +33,7 @@ from typing import IO, Any
 from exporters.bundle_readme import README_NAME, readme_text
 from exporters.formats import get_format
 from exporters.model_di import ProcessModel
+from retention import private_files
 from retention.errors import InputError, RexError
 from retention.timeutil import z
 
@@ -125,8 +128,7 @@ def build_bundle(out: Path, header: Header, refs: Sequence[ModelRef], load: Load
     for ref in refs:
         safe_segment(ref.model_id, f"model id (tenant {header.tenant})")
     name = bundle_name(header.tenant, header.generated_at)
-    work = out / f".{name}.work"
-    work.mkdir(parents=True, exist_ok=True)
+    work = private_files.private_dir(out / f".{name}.work")
     done = _read_done(work)
     progress.total(len(refs))
     files: list[FileEntry] = []
@@ -150,19 +152,19 @@ def build_bundle(out: Path, header: Header, refs: Sequence[ModelRef], load: Load
 
 def _render(work: Path, ref: ModelRef, model: ProcessModel) -> list[FileEntry]:
     """Write the model's five files into the work directory, then log it as done."""
-    (work / ref.model_id).mkdir(exist_ok=True)
+    private_files.private_dir(work / ref.model_id)
     entries: list[FileEntry] = []
     for name in BUNDLE_FORMATS:
         fmt = get_format(name)
         data = fmt.write(model)
         path = f"{ref.model_id}/{ref.model_id}.{fmt.suffix}"
         tmp = work / f"{path}.part"
-        tmp.write_bytes(data)
+        private_files.write_bytes(tmp, data)
         os.replace(tmp, work / path)
         entries.append(FileEntry(path, len(data), hashlib.sha256(data).hexdigest()))
     line = {"model": ref.model_id, "version": ref.version,
             "files": [[e.path, e.size, e.sha256] for e in entries]}
-    with (work / DONE_LOG).open("a", encoding="utf-8") as log:
+    with private_files.open_private(work / DONE_LOG, "a", encoding="utf-8") as log:
         log.write(json.dumps(line, ensure_ascii=False, sort_keys=True) + "\n")
         log.flush()
         os.fsync(log.fileno())
@@ -233,7 +235,8 @@ def _assemble(target: Path, work: Path, header: Header, refs: Sequence[ModelRef]
     inline = {README_NAME: readme, MANIFEST_NAME: manifest}
     stamp = _stamp(header.generated_at)
     part = target.with_name(f"{target.name}.part")
-    with zipfile.ZipFile(part, "w", compression=zipfile.ZIP_DEFLATED) as zf:
+    with private_files.open_private(part, "wb") as raw, \
+            zipfile.ZipFile(raw, "w", compression=zipfile.ZIP_DEFLATED) as zf:
         for entry in sorted([*files, FileEntry(README_NAME, 0, ""),
                              FileEntry(MANIFEST_NAME, 0, "")], key=lambda e: e.path):
             info = _info(entry.path, stamp)

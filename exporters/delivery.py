@@ -2,21 +2,27 @@
 the tenant's post-termination hold, with a download link for the client.
 
 The key is ``offboarding/<tenant>/<bundle name>`` under the exports URL's prefix. On S3 the link
-is a presigned GET of the stored version, valid at most 7 days (S3's limit for SigV4) and never
-beyond the expiry of the credentials that sign it, which the output says; on a local directory it
-is the path of the stored file.
+is a presigned GET of the stored version (SigV4, pinned on the client), valid at most 7 days
+(S3's limit for SigV4) and never beyond the expiry of the credentials that sign it, which the
+output says; on a local directory it is the path of the stored file.
+
+botocore signs the link at the machine's real time, whatever ``--now`` says, so its expiry is
+computed from the real clock the caller hands in (``signing_clock``) and read back from the
+signed link itself: the printed expiry is the link's own.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
+from urllib.parse import parse_qs, urlsplit
 
 import boto3
 
+from retention.private_files import private_dir
 from retention.storage import ObjectStore, open_store, parse_store_url
 from retention.storage.base import LockMode
 from retention.timeutil import z
@@ -43,16 +49,19 @@ class Delivery:
 
 
 def deliver(exports_url: str, clock: Callable[[], datetime], tenant: str, bundle: Path,
-            hold_end: datetime | None, mode: LockMode, now: datetime) -> Delivery:
-    """Store the bundle, lock it until ``hold_end``, and make the client's link."""
+            hold_end: datetime | None, mode: LockMode, now: datetime,
+            signing_clock: Callable[[], datetime]) -> Delivery:
+    """Store the bundle, lock it until ``hold_end``, and make the client's link.
+
+    ``now`` is the run's instant (the lock); ``signing_clock`` the real clock (the link)."""
     parsed = parse_store_url(exports_url)
     if parsed.scheme == "file":
-        Path(parsed.path).mkdir(parents=True, exist_ok=True)  # rex's own exports directory
+        private_dir(Path(parsed.path))  # rex's own exports directory: 0700 when rex makes it
     store = open_store(exports_url, clock)
     key = f"offboarding/{tenant}/{bundle.name}"
     stored = store.write_file(key, bundle)
     until, lock_note = _lock(store, key, stored.version_id, hold_end, mode, now)
-    link, expires, link_note = _link(store, key, stored.version_id, now)
+    link, expires, link_note = _link(store, key, stored.version_id, signing_clock)
     return Delivery(f"{store.url.rstrip('/')}/{key}", key, stored.version_id, until, lock_note,
                     link, expires, link_note)
 
@@ -74,7 +83,7 @@ def _lock(store: ObjectStore, key: str, version_id: str | None, hold_end: dateti
 
 
 def _link(store: ObjectStore, key: str, version_id: str | None,
-          now: datetime) -> tuple[str, datetime | None, str]:
+          signing_clock: Callable[[], datetime]) -> tuple[str, datetime | None, str]:
     from retention.storage.local import LocalStore
     from retention.storage.s3 import S3Store
 
@@ -83,15 +92,27 @@ def _link(store: ObjectStore, key: str, version_id: str | None,
                 "a file in the exports directory: hand it to the client")
     assert isinstance(store, S3Store)
     expiry, about = _credentials()
-    valid = MAX_LINK if expiry is None else min(MAX_LINK, max(expiry - now, timedelta(0)))
+    signed = signing_clock()
+    valid = MAX_LINK if expiry is None else min(MAX_LINK, max(expiry - signed, timedelta(0)))
     seconds = int(valid.total_seconds())
     if seconds < 60:
         return "", None, (f"no link: the credentials that would sign it expire at "
-                          f"{z(expiry or now)}; renew them and run again")
+                          f"{z(expiry or signed)}; renew them and run again")
     url = store.presigned_get(key, version_id, seconds)
-    return url, now + timedelta(seconds=seconds), (
-        f"valid until {z(now + timedelta(seconds=seconds))}: at most 7 days (S3's limit for a "
+    expires = link_expiry(url) or signed + timedelta(seconds=seconds)
+    return url, expires, (
+        f"valid until {z(expires)}: at most 7 days (S3's limit for a "
         f"presigned link) and never longer than the credentials that sign it ({about})")
+
+
+def link_expiry(url: str) -> datetime | None:
+    """When a SigV4 presigned URL stops working: its X-Amz-Date plus its X-Amz-Expires."""
+    query = parse_qs(urlsplit(url).query)
+    try:
+        signed = datetime.strptime(query["X-Amz-Date"][0], "%Y%m%dT%H%M%SZ").replace(tzinfo=UTC)
+        return signed + timedelta(seconds=int(query["X-Amz-Expires"][0]))
+    except (KeyError, IndexError, ValueError):
+        return None
 
 
 def _credentials() -> tuple[datetime | None, str]:

@@ -76,8 +76,12 @@ def rex_version() -> str:
 
 
 def offboard(places: Places, request: Request, now: datetime, actor: str,
-             clock: Callable[[], datetime], progress: Progress | None = None) -> Offboarding:
-    """Check the basis, build (or finish) the bundle, deliver it when asked."""
+             clock: Callable[[], datetime], progress: Progress | None = None,
+             signing_clock: Callable[[], datetime] | None = None) -> Offboarding:
+    """Check the basis, build (or finish) the bundle, deliver it when asked.
+
+    ``signing_clock`` is the real clock, needed by ``--upload`` on S3: botocore signs the
+    client's link at the real time, not at ``now``."""
     _check_request(places, request)
     basis = require_export_consent(places.catalog, places.policy, request.tenant, now, actor,
                                    f"offboard {request.tenant}")
@@ -96,8 +100,8 @@ def offboard(places: Places, request: Request, now: datetime, actor: str,
     record.record_bundle(engine, request.tenant, bundle, generated_at, source.descriptor, now,
                          actor)
     delivery = _deliver(engine, places, policy, request.tenant, bundle, generated_at,
-                        source.descriptor, terms.hold_until, now, actor, clock) \
-        if request.upload else None
+                        source.descriptor, terms.hold_until, now, actor, clock,
+                        signing_clock) if request.upload else None
     return Offboarding(request.tenant, basis, source.descriptor, generated_at, again, bundle,
                        terms.hold_until, delivery)
 
@@ -164,10 +168,12 @@ def _loader(engine: Engine, tenant: str) -> Callable[[ModelRef], ProcessModel]:
 
 def _deliver(engine: Engine, places: Places, policy: Policy, tenant: str, bundle: Bundle,
              generated_at: datetime, source: dict[str, object], hold_until: datetime | None,
-             now: datetime, actor: str, clock: Callable[[], datetime]) -> Delivery:
+             now: datetime, actor: str, clock: Callable[[], datetime],
+             signing_clock: Callable[[], datetime] | None) -> Delivery:
     assert places.exports is not None
+    assert signing_clock is not None, "an upload needs the real clock its link is signed at"
     delivery = deliver(places.exports, clock, tenant, bundle.path, hold_until,
-                       policy.object_lock.mode, now)
+                       policy.object_lock.mode, now, signing_clock)
     record.record_delivery(engine, tenant, bundle, generated_at, source, delivery.document(),
                            now, actor)
     return delivery

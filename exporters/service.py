@@ -23,6 +23,7 @@ from exporters.model_di import ProcessModel
 from exporters.refcheck import check_references
 from exporters.xmlkit import parse_bytes, read_limited
 from retention.errors import InputError
+from retention.tenant_ids import check_tenant_id
 
 
 @dataclass(frozen=True)
@@ -54,10 +55,10 @@ def _read(path: Path) -> tuple[ProcessModel, str]:
 
 
 def import_models(url: str, tenant: str, paths: list[Path], at: datetime) -> list[Imported]:
-    """Store each file as a new version of its model under ``tenant`` (added if unknown).
-    An embedded SQLite database gets its tables created; any other needs `rex models init`."""
-    if not tenant.strip():
-        raise InputError("--tenant: give a tenant id")
+    """Store each file as a new version of its model under ``tenant`` (added if unknown; the id
+    must be a safe name, see retention.tenant_ids). An embedded SQLite database gets its tables
+    created; any other needs `rex models init`."""
+    check_tenant_id(tenant, "models import --tenant")
     parsed = [(path, *_read(path)) for path in paths]
     engine = store.connect(url)
     if store.is_embedded(url):

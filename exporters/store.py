@@ -34,6 +34,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import DeclarativeBase, Mapped, Session, mapped_column
 
 from exporters.errors import StoreError
+from retention import private_files
+from retention.tenant_ids import check_tenant_id
 
 VERSION_TABLE = "alembic_version_models"
 NAMING = {"pk": "pk_%(table_name)s", "fk": "fk_%(table_name)s_%(referred_table_name)s",
@@ -88,11 +90,15 @@ class StoredVersion:
 
 
 def connect(url: str) -> Engine:
+    """An engine on the Suite's database; an SQLite file rex creates is its owner's only."""
     try:
-        return create_engine(url)
+        engine = create_engine(url)
     except (SQLAlchemyError, ValueError, ImportError) as err:
         raise StoreError(f"--suite-db: cannot use this database URL ({err}); give a SQLAlchemy "
                          "URL like sqlite:///rex.db or postgresql+psycopg://host/db") from None
+    if engine.dialect.name == "sqlite":
+        private_files.sqlite_file(engine.url.database)
+    return engine
 
 
 def is_embedded(url: str) -> bool:
@@ -141,7 +147,7 @@ def require_schema(engine: Engine) -> None:
 def add_version(session: Session, tenant: str, model_id: str, row: VersionRow) -> int:
     """Store ``row`` as the next version of the model (adding tenant and model if unknown)."""
     if session.get(TenantRow, tenant) is None:
-        session.add(TenantRow(tenant_id=tenant))
+        session.add(TenantRow(tenant_id=check_tenant_id(tenant, "new tenant")))
     model = session.get(ModelRow, (tenant, model_id), with_for_update=True)
     if model is None:
         session.add(ModelRow(tenant_id=tenant, model_id=model_id, name=row.name))

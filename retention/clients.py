@@ -23,6 +23,7 @@ from retention.errors import InputError
 from retention.model import Finding, TenantOutcome
 from retention.planner import plan
 from retention.policy import Policy, load_policy
+from retention.tenant_ids import check_tenant_id
 from retention.tenants import hold_until
 from retention.timeutil import z
 
@@ -91,9 +92,7 @@ def _info(session: Session, policy: Policy, row: TenantRow, now: datetime) -> Te
 def tenant_add(catalog_url: str, policy_ref: str, tenant_id: str, name: str,
                servers: Sequence[str], now: datetime, actor: str) -> TenantInfo:
     """Add a tenant; ``servers`` empty means every server holds its data."""
-    if not tenant_id.strip() or any(c.isspace() for c in tenant_id):
-        raise InputError(f"tenant add: {tenant_id!r} is not a usable id; give one word like "
-                         "acme or acme-bv")
+    check_tenant_id(tenant_id, "tenant add")
     name = _text(name, "--name", f"tenant add {tenant_id}")
     policy = load_policy(policy_ref)
     with Session(open_catalog(catalog_url)) as session, session.begin():

@@ -6,7 +6,8 @@ from __future__ import annotations
 class RexError(Exception):
     """Base of every error rex reports to a user.
 
-    ``exit_code`` is 2 for usage and bad input, 1 for violations the input itself is fine with.
+    ``exit_code`` is 2 for usage and bad input, 1 for violations the input itself is fine with,
+    3 when another rex holds a lock the command needs (nothing was done: retry later).
     """
 
     exit_code: int = 2
@@ -44,3 +45,13 @@ class StorageError(RexError):
     """
 
     exit_code = 1
+
+
+class BusyError(RexError):
+    """Another rex process holds a lock this command needs; nothing was done (exit 3).
+
+    Not bad input (2) and not a broken promise (1): the same command succeeds once the other
+    process has finished, so a scheduler may simply retry it later.
+    """
+
+    exit_code = 3

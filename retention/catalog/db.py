@@ -9,13 +9,15 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import create_engine, event
-from sqlalchemy.engine import Engine
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 
+from retention import private_files
 from retention.errors import InputError, RexError
 
 VERSION_TABLE = "alembic_version_rex"
+MIGRATION_LOCK = 0x7265785F6D6967  # "rex_mig": one migration of the catalog at a time
 
 
 class CatalogError(RexError):
@@ -33,7 +35,8 @@ def _alembic_config(engine: Engine) -> Config:
 
 
 def create(url: str) -> Engine:
-    """An engine on the URL; SQLite gets foreign keys and a busy timeout for concurrent runs."""
+    """An engine on the URL; SQLite gets foreign keys and a busy timeout for concurrent runs,
+    and a file rex creates is readable by its owner only."""
     try:
         engine = create_engine(url, future=True)
     except (ArgumentError, ImportError, ValueError) as err:
@@ -41,6 +44,7 @@ def create(url: str) -> Engine:
                          "SQLAlchemy URL like sqlite:///rex.db or "
                          "postgresql+psycopg://user@host/db") from None
     if engine.dialect.name == "sqlite":
+        private_files.sqlite_file(engine.url.database)  # 0600, not the umask's 0644
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
 
@@ -54,12 +58,15 @@ def _sqlite_pragmas(dbapi_connection: object, _record: object) -> None:
 
 def revision(engine: Engine) -> str | None:
     with engine.connect() as conn:
-        return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}) \
-            .get_current_revision()
+        return _revision_on(conn)
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
-    """Bring the catalog to the newest revision; (before, after)."""
+    """Bring the catalog to the newest revision; (before, after).
+
+    Two rex processes starting on a new catalog at once must not both create the tables: the
+    migration runs under a lock (PostgreSQL: a transaction advisory lock; SQLite: the write
+    lock, BEGIN IMMEDIATE), and whoever gets it second finds the catalog migrated already."""
     cfg = _alembic_config(engine)
     head = ScriptDirectory.from_config(cfg).get_current_head()
     assert head is not None
@@ -67,14 +74,30 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         before = revision(engine)
         if before != head:
             with engine.begin() as conn:
-                cfg.attributes["connection"] = conn
-                command.upgrade(cfg, "head")
+                _migration_lock(conn)
+                before = _revision_on(conn)  # another process may have migrated meanwhile
+                if before != head:
+                    cfg.attributes["connection"] = conn
+                    command.upgrade(cfg, "head")
     except SQLAlchemyError as err:
         raise CatalogError(f"catalog {engine.url.render_as_string(hide_password=True)}: "
                            f"cannot open or migrate ({err.__class__.__name__}: {err}); check "
                            "the URL, that the database exists and that rex may create tables "
                            "in it") from None
     return before, head
+
+
+def _revision_on(conn: Connection) -> str | None:
+    return MigrationContext.configure(conn, opts={"version_table": VERSION_TABLE}) \
+        .get_current_revision()
+
+
+def _migration_lock(conn: Connection) -> None:
+    """Serialise migrations of one catalog until the end of ``conn``'s transaction."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+    elif conn.dialect.name == "sqlite":
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # waits up to the busy timeout
 
 
 def open_catalog(url: str) -> Engine:

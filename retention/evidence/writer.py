@@ -1,5 +1,6 @@
 """`rex evidence report`: gather the facts from the catalog, attest them in the ledger, sign,
-and write ``report.json`` and ``report.pdf``."""
+and write ``report.json`` and ``report.pdf`` (0600, in a directory rex makes 0700: a report names
+clients and their backups)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from sqlalchemy import select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from retention import private_files
 from retention.calendar import midnight
 from retention.catalog import repo
 from retention.catalog.db import open_catalog
@@ -131,9 +133,10 @@ def write_report(cfg: ReportSettings, first: date, last: date, out: Path,
     doc = document(basis, Ledger(entries, checkpoints,
                                  keys.raw(public) if public else None,
                                  keys.fingerprint(public) if public else None))
-    out.mkdir(parents=True, exist_ok=True)
+    private_files.private_dir(out)
     json_path, pdf_path = out / "report.json", out / "report.pdf"
-    json_path.write_text(to_json(doc), encoding="utf-8")
+    private_files.write_text(json_path, to_json(doc))
+    private_files.open_private(pdf_path, "wb").close()  # 0600 before reportlab writes into it
     write_pdf(doc, pdf_path)
     return Written(json_path, pdf_path, doc)
 

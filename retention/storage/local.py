@@ -7,6 +7,7 @@ Layout under the root directory::
     .rex-versions/<quoted key>/<id>.data    the bytes of one version
     .rex-versions/<quoted key>/<id>.json    its metadata and lock state (the sidecar)
 
+Objects hold client data: files are created 0600 and directories 0700, whatever the umask.
 Every write adds a version; version ids come from one counter, are never reused and sort in
 write order. Locks are enforced against the injected ``clock`` (nothing here reads the real one):
 a version under legal hold, or retained until after ``clock()``, refuses deletion with
@@ -28,6 +29,7 @@ from typing import Any
 from urllib.parse import quote, unquote
 
 from retention.errors import StorageError
+from retention.private_files import open_private, private_dir, touch, write_bytes, write_text
 from retention.storage.base import (
     BucketLock,
     DeleteFailure,
@@ -81,9 +83,8 @@ class LocalStore:
         return path, json.loads(path.read_text(encoding="utf-8"))
 
     def _next_version_id(self) -> str:
-        root = self._versions_root()
-        root.mkdir(exist_ok=True)
-        with open(root / "SEQ", "a+", encoding="ascii") as seq:
+        root = private_dir(self._versions_root())
+        with open(touch(root / "SEQ"), "a+", encoding="ascii") as seq:
             fcntl.flock(seq, fcntl.LOCK_EX)
             seq.seek(0)
             number = int(seq.read().strip() or "0") + 1
@@ -95,7 +96,7 @@ class LocalStore:
     @staticmethod
     def _save(path: Path, meta: dict[str, Any]) -> None:
         tmp = path.with_suffix(".tmp")
-        tmp.write_text(json.dumps(meta, sort_keys=True), encoding="utf-8")
+        write_text(tmp, json.dumps(meta, sort_keys=True))
         os.replace(tmp, path)
 
     # --- reading ---
@@ -133,9 +134,9 @@ class LocalStore:
         """A new version; under a default retention it is locked as S3 would lock it."""
         key_dir = self._key_dir(key)
         version_id = self._next_version_id()
-        key_dir.mkdir(exist_ok=True)
+        private_dir(key_dir)
         tmp = key_dir / f"{version_id}.data.tmp"
-        tmp.write_bytes(data)
+        write_bytes(tmp, data)
         os.replace(tmp, key_dir / f"{version_id}.data")
         return self._record_version(key, version_id, len(data),
                                     hashlib.md5(data, usedforsecurity=False).hexdigest(),
@@ -145,10 +146,10 @@ class LocalStore:
         """``write`` from a file on disk, copied in chunks (memory stays bounded)."""
         key_dir = self._key_dir(key)
         version_id = self._next_version_id()
-        key_dir.mkdir(exist_ok=True)
+        private_dir(key_dir)
         tmp = key_dir / f"{version_id}.data.tmp"
         md5, crc, size = hashlib.md5(usedforsecurity=False), 0, 0
-        with path.open("rb") as src, tmp.open("wb") as dst:
+        with path.open("rb") as src, open_private(tmp, "wb") as dst:
             while chunk := src.read(1 << 20):
                 md5.update(chunk)
                 crc = zlib.crc32(chunk, crc)
@@ -180,7 +181,7 @@ class LocalStore:
         reproduce storage that barman-cloud-backup-delete (or a person) left behind."""
         key_dir = self._key_dir(key)
         version_id = self._next_version_id()
-        key_dir.mkdir(exist_ok=True)
+        private_dir(key_dir)
         meta = {"key": key, "version_id": version_id, "size": 0, "etag": "",
                 "last_modified": self._now().isoformat(), "checksum": None,
                 "delete_marker": True, "mode": None, "retain_until": None, "legal_hold": False}

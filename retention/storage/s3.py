@@ -35,7 +35,10 @@ if TYPE_CHECKING:
     from types_boto3_s3.client import S3Client
     from types_boto3_s3.type_defs import DeleteObjectsOutputTypeDef, ObjectIdentifierTypeDef
 
-CLIENT_CONFIG = Config(retries={"mode": "adaptive", "max_attempts": 10})
+# SigV4 pinned: without it botocore may presign with SigV2 in some regions and configurations,
+# whose links S3 refuses there (and SigV2 ignores the 7-day limit rex promises)
+CLIENT_CONFIG = Config(signature_version="s3v4",
+                       retries={"mode": "adaptive", "max_attempts": 10})
 TRANSFER = TransferConfig(multipart_threshold=64 << 20, multipart_chunksize=64 << 20)
 NULL_VERSION = "null"  # S3's version id of an object written while versioning was off
 

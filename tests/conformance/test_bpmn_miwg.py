@@ -32,7 +32,7 @@ def exported(miwg_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> dict[s
     url = f"sqlite:///{work / 'suite.db'}"
     out: dict[str, Path] = {}
     for source in sorted(miwg_dir.glob("*.bpmn")):
-        tenant = f"miwg-{source.stem}"
+        tenant = f"miwg-{source.stem.lower()}"  # tenant ids are lowercase
         service.import_models(url, tenant, [source], AT)
         (done,) = service.export_models(url, tenant, "bpmn", work / source.stem)
         out[source.stem] = done.path

@@ -52,7 +52,7 @@ def out(miwg_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     work = tmp_path_factory.mktemp("exports")
     url = f"sqlite:///{work / 'suite.db'}"
     for source in sorted(miwg_dir.glob("*.bpmn")):
-        tenant = f"miwg-{source.stem}"
+        tenant = f"miwg-{source.stem.lower()}"  # tenant ids are lowercase
         service.import_models(url, tenant, [source], AT)
         for fmt in FORMATS:
             (done,) = service.export_models(url, tenant, fmt, work / fmt / source.stem)
