@@ -7,7 +7,7 @@ import getpass
 import sys
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
@@ -66,7 +66,8 @@ def _now(value: str | None) -> datetime:
 
 
 def reports_errors(func: F) -> F:
-    """Turn a RexError into its message on stderr and its exit code (1 violation, 2 bad input)."""
+    """Turn a RexError into its message on stderr and its exit code (1 violation, 2 bad input,
+    3 busy: another rex holds a lock)."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
@@ -363,7 +364,9 @@ def run_command(ctx: click.Context, server: str, allow_mass_delete: bool, as_jso
                                             **render.plan_document(stored.plan)},
                                    "apply": render.apply_document(applied)}), nl=False)
     else:
-        click.echo(render.sync_text(synced) + render.plan_text(stored.plan, stored.policy)
+        # the plan carries the sync's findings (service.plan_server): shown once, with the plan
+        click.echo(render.sync_text(replace(synced, findings=()))
+                   + render.plan_text(stored.plan, stored.policy)
                    + render.apply_text(applied), nl=False)
     errors = [f for f in (*synced.findings, *stored.plan.findings) if f.severity == "error"]
     if errors or applied.failures:
@@ -679,7 +682,7 @@ def offboard_command(ctx: click.Context, tenant_id: str, from_backup: str | None
             bar.length = n
 
         done = off.offboard(places, request, cfg.now, cfg.actor, cfg.clock,
-                            Progress(total, bar.update))
+                            Progress(total, bar.update), signing_clock=lambda: _now(None))
     _emit(as_json, ro.offboard_document(done), ro.offboard_text(done))
 
 

@@ -2,6 +2,10 @@
 
 Hours are elapsed time; days, weeks, months and years are calendar steps taken on the wall clock
 of the policy's timezone, so "6mo" after 31 August is the end of February.
+
+No duration is longer than ``MAX_DURATION`` (100 years, counting a month as 1/12 of 365.25 days):
+no retention promise is longer, a longer value is a typo, and with instants bounded to 1970..2199
+(``timeutil``) every sum rex computes stays inside ``datetime``'s range.
 """
 
 from __future__ import annotations
@@ -12,6 +16,9 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.relativedelta import relativedelta
+
+MAX_DURATION = "100y"
+_MAX_DAYS = 36525  # 100 years of 365.25 days; 1200 months count exactly this much
 
 _SHORT = re.compile(r"^\s*(\d+)\s*(h|d|w|mo|y)\s*$")
 _ISO = re.compile(
@@ -88,18 +95,39 @@ def _spell(d: Duration) -> str:
     return f"P{d.months}M{d.days}DT{d.seconds}S"
 
 
+class DurationTooLong(ValueError):
+    """A duration in the grammar that is longer than ``MAX_DURATION``; the message says so
+    (without the path, which the caller adds)."""
+
+
 def parse_duration(text: str) -> Duration:
-    """Parse the grammar; raise ValueError (the caller adds the path) on anything else."""
+    """Parse the grammar; raise ValueError (the caller adds the path) on anything else, and
+    DurationTooLong (a ValueError) for a duration longer than ``MAX_DURATION``."""
     short = _SHORT.match(text)
-    if short:
-        n, unit = int(short.group(1)), short.group(2)
-        months = {"mo": n, "y": 12 * n}.get(unit, 0)
-        days = {"d": n, "w": 7 * n}.get(unit, 0)
-        return Duration(months=months, days=days, seconds=n * 3600 if unit == "h" else 0,
-                        text=text.strip())
-    iso = _ISO.match(text.strip())
-    if iso:
-        y, mo, w, d, h, mi, s = (int(g) if g else 0 for g in iso.groups())
-        return Duration(months=12 * y + mo, days=7 * w + d, seconds=3600 * h + 60 * mi + s,
-                        text=text.strip())
-    raise ValueError(text)
+    iso = None if short else _ISO.match(text.strip())
+    try:
+        if short:
+            n, unit = int(short.group(1)), short.group(2)
+            value = Duration(months={"mo": n, "y": 12 * n}.get(unit, 0),
+                             days={"d": n, "w": 7 * n}.get(unit, 0),
+                             seconds=n * 3600 if unit == "h" else 0, text=text.strip())
+        elif iso:
+            y, mo, w, d, h, mi, s = (int(g) if g else 0 for g in iso.groups())
+            value = Duration(months=12 * y + mo, days=7 * w + d,
+                             seconds=3600 * h + 60 * mi + s, text=text.strip())
+        else:
+            raise ValueError(text)
+    except ValueError:
+        if not short and not iso:
+            raise
+        raise _too_long(text) from None  # more digits than int() reads: far beyond the maximum
+    if value.months * 365.25 / 12 + value.days + value.seconds / 86400 > _MAX_DAYS:
+        raise _too_long(text)
+    return value
+
+
+def _too_long(text: str) -> DurationTooLong:
+    shown = text.strip() if len(text.strip()) <= 40 else text.strip()[:37] + "..."
+    return DurationTooLong(f'"{shown}" is longer than {MAX_DURATION}, the longest '
+                           "duration rex accepts (no retention rule needs more; a longer value "
+                           "is a typo)")

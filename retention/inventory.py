@@ -17,6 +17,9 @@ from retention.timeutil import parse_instant
 from retention.wal import DEFAULT_SEGMENTS_PER_LOG, parse_segment
 
 _STATUSES = ("done", "failed", "running")
+MIN_SEGMENTS_PER_LOG = 4  # 2**32 / 1 GiB, the largest WAL segment initdb makes
+MAX_SEGMENTS_PER_LOG = 4096  # 2**32 / 1 MiB, the smallest
+MAX_TIMELINE = 0xFFFFFFFF  # eight hex digits in a segment name
 _MISSING = object()
 
 
@@ -150,7 +153,7 @@ def parse_inventory(doc: Any, source: str) -> InventoryDocument:
     if not isinstance(doc, dict):
         raise InputError(f"{source}: expected a JSON object with points, wal, holds, contracts")
     problems: list[str] = []
-    spl = doc.get("segments_per_log", DEFAULT_SEGMENTS_PER_LOG)
+    spl = _segments_per_log(doc.get("segments_per_log", DEFAULT_SEGMENTS_PER_LOG), problems)
     parsers = {"points": _point, "wal": _run, "holds": _hold, "contracts": _contract}
     parsed: dict[str, list[Any]] = {key: [] for key in parsers}
     for key in sorted(set(doc) - {*parsers, "histories", "segments_per_log"}):
@@ -173,13 +176,26 @@ def parse_inventory(doc: Any, source: str) -> InventoryDocument:
     return InventoryDocument(inventory, tuple(parsed["holds"]), tuple(parsed["contracts"]))
 
 
+def _segments_per_log(value: Any, problems: list[str]) -> int:
+    """2**32 / the WAL segment size: a power of two from 4 (1 GiB segments) to 4096 (1 MiB)."""
+    if isinstance(value, bool) or not isinstance(value, int) \
+            or not MIN_SEGMENTS_PER_LOG <= value <= MAX_SEGMENTS_PER_LOG or value & (value - 1):
+        problems.append(f"segments_per_log: expected a power of two from {MIN_SEGMENTS_PER_LOG}"
+                        f" (1 GiB segments) to {MAX_SEGMENTS_PER_LOG} (1 MiB segments), 256 for "
+                        f"PostgreSQL's default 16 MiB, got {value!r}")
+        return DEFAULT_SEGMENTS_PER_LOG
+    return value
+
+
 def _histories(doc: dict[str, Any], problems: list[str]) -> tuple[tuple[str, int], ...]:
     out: list[tuple[str, int]] = []
     for path, item in _items(doc, "histories", problems):
         ok = isinstance(item, dict) and isinstance(item.get("server"), str) \
-            and isinstance(item.get("timeline"), int) and item["timeline"] > 0
+            and isinstance(item.get("timeline"), int) and not isinstance(item["timeline"], bool) \
+            and 0 < item["timeline"] <= MAX_TIMELINE
         if not ok:
-            problems.append(f"{path}: expected {{\"server\": NAME, \"timeline\": N}}")
+            problems.append(f"{path}: expected {{\"server\": NAME, \"timeline\": N}} with N "
+                            f"from 1 to {MAX_TIMELINE:#x}")
             continue
         out.append((item["server"], item["timeline"]))
     return tuple(out)

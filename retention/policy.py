@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from retention.durations import Duration, parse_duration
+from retention.durations import Duration, DurationTooLong, parse_duration
 from retention.errors import PolicyError
 
 SCHEMA_VERSION = 1
@@ -160,6 +160,8 @@ def _check_keys(table: Mapping[str, Any], spec: Mapping[str, Any], path: str,
             continue
         try:
             values[key] = check(table[key])
+        except DurationTooLong as err:
+            problems.append(f"{path}{key}: {err}")
         except ValueError:
             problems.append(f"{path}{key}: expected {expected}, got {_show(table[key])}")
 

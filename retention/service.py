@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import hashlib
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -27,7 +27,7 @@ from retention.planner import plan
 from retention.policy import Policy, load_policy
 from retention.restore import BarmanTools
 from retention.storage import open_store
-from retention.sync import SyncResult, sync_server
+from retention.sync import SyncResult, scan_findings, sync_server
 from retention.verify import Coverage, coverage
 
 
@@ -40,6 +40,17 @@ def plan_inventory(policy_ref: str, inventory_path: Path, now: datetime,
 
 
 # --- against the catalog and storage ------------------------------------------------------------
+
+def with_findings(result: Plan, extra: Sequence[Finding]) -> Plan:
+    """The plan with the findings of the sync it rests on (a DONE backup without its data, an
+    unreadable backup.info...): the planner never saw those backups, the plan must say so."""
+    if not extra:
+        return result
+    order = {"error": 0, "warning": 1, "info": 2}
+    merged = sorted(set(result.findings) | set(extra),
+                    key=lambda f: (order[f.severity], f.code, f.subject, f.message))
+    return replace(result, findings=tuple(merged))
+
 
 @dataclass(frozen=True)
 class StoredPlan:
@@ -68,7 +79,8 @@ def plan_server(catalog_url: str, policy_ref: str, server: str, now: datetime, a
         inventory = repo.load_inventory(session, server, now)
         holds = repo.active_holds(session, server)
         contracts = repo.contracts(session)
-        result = plan(policy, inventory, holds, contracts, now, allow_mass_delete)
+        result = with_findings(plan(policy, inventory, holds, contracts, now, allow_mass_delete),
+                               scan_findings(session, server))
         document = render.to_json(render.plan_document(result))
         plan_id = repo.save_plan(session, PlanRow(
             server=server, made_at=now, now=now, policy_name=policy.name,
@@ -124,9 +136,10 @@ def verify_server(catalog_url: str, storage_url: str, policy_ref: str, server: s
         kept = [d.id for d in cov.plan.points if d.action == "keep" and d.status == "done"]
         ranges = [(w.timeline, w.first, w.last) for w in cov.plan.wal if w.action == "keep"]
         expected = repo.kept_objects(session, server, kept, ranges)
+        scanned = scan_findings(session, server)
     store = open_store(storage_url, clock)
     listed = {(v.key, v.version_id or ""): v for v in store.list_versions(f"{server}/")}
-    findings = list(cov.findings) + compare_listing(expected, listed)
+    findings = list(cov.findings) + list(scanned) + compare_listing(expected, listed)
     if deep:
         if on_total is not None:
             on_total(len(expected))

@@ -1,12 +1,20 @@
 """`rex sync`: storage is the truth of what exists; the catalog is its exact cache.
 
 One paginated listing of the server's prefix, one GET per backup.info version not seen before,
-then the server's rows are replaced in one transaction. Retention rex set earlier and legal holds
+then the server's rows are replaced in one transaction. All of it under the catalog lock
+``sync:<server>``: a second sync of the same server meanwhile is refused (BusyError, exit 3)
+instead of replacing the same rows at the same time. Retention rex set earlier and legal holds
 are carried over: listing does not show them, and rex never forgets a lock it made.
+
+The scan's findings (a DONE backup without its data, an unreadable backup.info, ...) are recorded
+in full in the same transaction's ``sync`` ledger entry: ``scan_findings`` reads them back, so
+that every plan and verify resting on this sync reports them too, until a sync no longer finds
+them.
 """
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -17,7 +25,15 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
 from retention.catalog import repo
-from retention.catalog.tables import HistoryRow, ObjectRow, PointRow, ServerRow, WalRunRow
+from retention.catalog.locking import catalog_lock
+from retention.catalog.tables import (
+    HistoryRow,
+    LedgerRow,
+    ObjectRow,
+    PointRow,
+    ServerRow,
+    WalRunRow,
+)
 from retention.model import Finding
 from retention.sources.barman_cloud import ServerScan, scan_server
 from retention.storage.base import BucketLock, ObjectStore, ObjectVersion
@@ -84,7 +100,13 @@ def _point_rows(server: str, scan: ServerScan, infos: dict[tuple[str, str], str]
 
 def sync_server(engine: Engine, store: ObjectStore, storage_url: str, server: str,
                 now: datetime, actor: str) -> SyncResult:
-    """Bring the catalog's picture of one server in line with storage."""
+    """Bring the catalog's picture of one server in line with storage; one sync at a time."""
+    with catalog_lock(engine, f"sync:{server}", now, f"sync of {server}"):
+        return _sync(engine, store, storage_url, server, now, actor)
+
+
+def _sync(engine: Engine, store: ObjectStore, storage_url: str, server: str,
+          now: datetime, actor: str) -> SyncResult:
     lock = store.bucket_lock()
     retention = default_retention(lock)
     versions = list(store.list_versions(f"{server}/"))
@@ -115,7 +137,7 @@ def sync_server(engine: Engine, store: ObjectStore, storage_url: str, server: st
         repo.append(session, now, actor, "sync", server, {
             "storage": storage_url, "points": len(scan.backups), "objects": len(rows),
             "wal_runs": len(scan.runs), "gaps": len(scan.gaps),
-            "backup_infos_read": fetched, "findings": [f.code for f in scan.findings]})
+            "backup_infos_read": fetched, "findings": [_finding_doc(f) for f in scan.findings]})
     return SyncResult(server, len(scan.backups), len(rows), len(scan.runs), fetched,
                       scan.findings)
 
@@ -131,3 +153,20 @@ def _replace(session: Session, server: str, scan: ServerScan, rows: list[dict[st
                     for r in scan.runs)
     session.add_all(HistoryRow(server=server, timeline=h.timeline)
                     for h in scan.histories if h.present)
+
+
+def _finding_doc(f: Finding) -> dict[str, str]:
+    return {"code": f.code, "severity": f.severity, "subject": f.subject, "message": f.message}
+
+
+def scan_findings(session: Session, server: str) -> tuple[Finding, ...]:
+    """The findings of the server's last sync (what the catalog's rows of it rest on)."""
+    row = session.scalars(select(LedgerRow).where(LedgerRow.action == "sync",
+                                                  LedgerRow.subject == server)
+                          .order_by(LedgerRow.seq.desc()).limit(1)).first()
+    if row is None:
+        return ()
+    found = json.loads(row.details).get("findings", [])
+    # entries written before findings were recorded in full hold only codes: nothing to report
+    return tuple(Finding(f["code"], f["severity"], f["subject"], f["message"])
+                 for f in found if isinstance(f, dict))

@@ -2,22 +2,32 @@
 
 Only the fields a catalog needs are typed; every field stays available as text in ``fields``.
 Times are ISO 8601 with an offset (``2026-11-29 03:30:36.043012+00:00``) and are read as aware
-UTC; a time without an offset is refused (barman would guess the reader's local zone). Nothing is
-ever read from the backup id.
+UTC; a time without an offset, or outside the years rex accepts (``timeutil``: 1970..2199), is
+refused (barman would guess the reader's local zone; 9999-12-31 would overflow every date sum).
+Nothing is ever read from the backup id.
+
+``tablespaces`` (barman's ``[('name', oid, 'location'), ...]`` literal) gives the tablespace OIDs
+whose ``<oid>.tar`` barman-cloud uploads beside ``data.tar``; ``snapshots_info`` marks a snapshot
+backup, which has no tarballs at all.
 """
 
 from __future__ import annotations
 
+import ast
 from collections.abc import Mapping
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from retention.errors import InputError
+from retention.timeutil import bounded_utc, out_of_bounds
 from retention.wal import parse_segment
 
 MIN_SEGMENT_SIZE = 1 << 20  # initdb --wal-segsize: a power of two from 1 MiB ...
 MAX_SEGMENT_SIZE = 1 << 30  # ... to 1 GiB
 DEFAULT_SEGMENT_SIZE = 1 << 24
+MAX_OID = 0xFFFFFFFF  # PostgreSQL OIDs are unsigned 32-bit
+MAX_LITERAL = 65536  # a tablespaces literal longer than this is not barman's
+MAX_TIMELINE = 0xFFFFFFFF  # eight hex digits in a segment name
 
 
 class BackupInfoError(InputError):
@@ -39,6 +49,8 @@ class BackupInfo:
     systemid: str | None
     error: str | None
     fields: Mapping[str, str]
+    tablespaces: tuple[int, ...] = ()  # OIDs, in backup.info's order
+    snapshot: bool = False  # a snapshot backup (snapshots_info): its data is in disk snapshots
 
     @property
     def segments_per_log(self) -> int:
@@ -81,7 +93,10 @@ def _time(fields: Mapping[str, str], name: str, where: str) -> datetime | None:
         raise BackupInfoError(f"{where}: {name} {value!r} is not an ISO 8601 time") from None
     if parsed.tzinfo is None:
         raise BackupInfoError(f"{where}: {name} {value!r} has no UTC offset")
-    return parsed.astimezone(UTC)
+    utc = bounded_utc(parsed)
+    if utc is None:
+        raise BackupInfoError(out_of_bounds(f"{where}: {name}", value))
+    return utc
 
 
 def _int(fields: Mapping[str, str], name: str, where: str) -> int | None:
@@ -92,6 +107,13 @@ def _int(fields: Mapping[str, str], name: str, where: str) -> int | None:
         return int(value)
     except ValueError:
         raise BackupInfoError(f"{where}: {name} {value!r} is not an integer") from None
+
+
+def _timeline(fields: Mapping[str, str], where: str) -> int | None:
+    value = _int(fields, "timeline", where)
+    if value is not None and not 0 < value <= MAX_TIMELINE:
+        raise BackupInfoError(f"{where}: timeline {value} is not between 1 and {MAX_TIMELINE:#x}")
+    return value
 
 
 def _segment_size(fields: Mapping[str, str], where: str) -> int:
@@ -115,6 +137,26 @@ def _wal(fields: Mapping[str, str], name: str, where: str, spl: int) -> str | No
     return value
 
 
+def _tablespaces(fields: Mapping[str, str], where: str) -> tuple[int, ...]:
+    value = _text(fields, "tablespaces")
+    if value is None:
+        return ()
+    try:
+        if len(value) > MAX_LITERAL:
+            raise ValueError
+        items = ast.literal_eval(value)
+        if not isinstance(items, list | tuple):
+            raise ValueError
+        oids = tuple(item[1] for item in items)
+        if not all(isinstance(o, int) and not isinstance(o, bool) and 0 < o <= MAX_OID
+                   for o in oids):
+            raise ValueError
+    except (ValueError, TypeError, SyntaxError, IndexError, MemoryError, RecursionError):
+        raise BackupInfoError(f"{where}: tablespaces {value[:80]!r} is not barman's list of "
+                              "(name, oid, location)") from None
+    return oids
+
+
 def parse_backup_info(data: bytes, where: str) -> BackupInfo:
     """Parse one backup.info; ``where`` (the object's key and version) prefixes every error."""
     fields = _fields(data, where)
@@ -129,10 +171,12 @@ def parse_backup_info(data: bytes, where: str) -> BackupInfo:
         end_time=_time(fields, "end_time", where),
         begin_wal=_wal(fields, "begin_wal", where, spl),
         end_wal=_wal(fields, "end_wal", where, spl),
-        timeline=_int(fields, "timeline", where),
+        timeline=_timeline(fields, where),
         parent_backup_id=_text(fields, "parent_backup_id"),
         xlog_segment_size=size,
         systemid=_text(fields, "systemid"),
         error=_text(fields, "error"),
         fields=fields,
+        tablespaces=_tablespaces(fields, where),
+        snapshot=_text(fields, "snapshots_info") is not None,
     )

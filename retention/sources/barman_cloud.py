@@ -18,6 +18,13 @@ Decided semantics (tests pin them):
   the planner would delete after the grace period: the backup becomes a ``Leftover`` with an
   ``error`` finding naming the key and version and the problem. Nothing of it is planned, so nothing
   of it is deleted until a person looks.
+- **A DONE backup without its data** is not a recovery point either: barman-cloud-restore needs
+  ``data.tar[.gz|.bz2|.snappy|.lz4]`` (parts ``data_0001.tar...`` only add to it) and one
+  ``<oid>.tar[...]`` per tablespace in backup.info, as current (not deleted) objects; a snapshot
+  backup (``snapshots_info``) has none. Checked from the listing, without a request. A DONE
+  backup.info missing any of them becomes a ``Leftover`` with an ``error`` finding
+  ``backup-data-missing``: it is never the PITR anchor, a daily or the fresh backup the guard
+  wants, and nothing of it is deleted (it is the evidence) until a person looks.
 - **Leftovers** also: a ``base/<id>/`` without any backup.info (barman-cloud ignores it) and a
   backup whose newest backup.info version is a delete marker (barman-cloud-backup-delete in a
   versioned bucket: invisible to barman, yet every version still stored): ``warning``.
@@ -31,6 +38,7 @@ Decided semantics (tests pin them):
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -51,7 +59,12 @@ from retention.storage.base import ObjectVersion
 from retention.wal import DEFAULT_SEGMENTS_PER_LOG, parse_segment
 
 Reader = Callable[[str, str | None], bytes]
-LeftoverReason = Literal["backup-info-unreadable", "backup-info-deleted", "no-backup-info"]
+LeftoverReason = Literal["backup-info-unreadable", "backup-info-deleted", "no-backup-info",
+                         "backup-data-missing"]
+# what barman-cloud-restore (3.19) reads: data.tar or <tablespace oid>.tar, uncompressed or in one
+# of the compressions barman-cloud-backup writes (it skips any other extension)
+_TARBALL = re.compile(r"^(data|[0-9]+)\.tar(?:\.(?:gz|bz2|snappy|lz4))?$")
+TARBALL_SUFFIX = ".tar[.gz|.bz2|.snappy|.lz4]"
 
 STATUSES: dict[str, Status] = {"DONE": "done", "FAILED": "failed", "STARTED": "running",
                                "WAITING_FOR_WALS": "running", "SYNCING": "running",
@@ -205,9 +218,46 @@ def _backups(server: str, root: str, base: dict[str, list[ObjectVersion]], read:
                                     f"{err}; backup {backup_id} is left out of every plan "
                                     "until it is repaired or removed by hand"))
             continue
+        missing = _missing_data(info, objects, f"{root}base/{backup_id}/")
+        if missing:
+            leftovers.append(Leftover(backup_id, "backup-data-missing", objects))
+            findings.append(Finding("backup-data-missing", "error", subject,
+                                    _data_missing_message(server, backup_id, where,
+                                                          f"{root}base/{backup_id}/", missing)))
+            continue
         first = min(infos, key=lambda o: o.last_modified)
         parsed.append(_Parsed(backup_id, info, latest, first, objects, server))
     return parsed, leftovers
+
+
+def _missing_data(info: BackupInfo, objects: Sequence[ObjectVersion],
+                  folder: str) -> list[tuple[str, ObjectVersion | None]]:
+    """For a DONE backup: each tarball barman-cloud-restore needs that is not a current object,
+    as (expected key, the newest older version still stored or None)."""
+    if info.status != "DONE" or info.snapshot:
+        return []
+    current: set[str] = set()
+    hidden: dict[str, ObjectVersion] = {}  # behind a delete marker: invisible to barman-cloud
+    for o in objects:  # sorted by (key, last modified): a later one is newer
+        match = _TARBALL.match(o.key[len(folder):])
+        if match is None or o.is_delete_marker:
+            continue
+        if o.is_latest:
+            current.add(match.group(1))
+        else:
+            hidden[match.group(1)] = o
+    return [(f"{folder}{name}{TARBALL_SUFFIX}", hidden.get(name))
+            for name in ("data", *(str(oid) for oid in info.tablespaces)) if name not in current]
+
+
+def _data_missing_message(server: str, backup_id: str, where: str, folder: str,
+                          missing: Sequence[tuple[str, ObjectVersion | None]]) -> str:
+    keys = " and ".join(key if older is None else f"{key} (deleted: version {older.version_id} "
+                        f"of {older.key} is still stored; undelete it)" for key, older in missing)
+    return (f"{where} says DONE, but {keys} is not in storage: backup {backup_id} of {server} "
+            "cannot be restored. rex counts it for nothing (not the PITR anchor, a daily or a "
+            "fresh backup) and deletes nothing of it. Put the data back from another copy; if it "
+            f"is lost, take a new base backup and remove {folder} by hand")
 
 
 def _check(info: BackupInfo, where: str) -> None:

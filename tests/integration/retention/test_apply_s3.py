@@ -40,3 +40,26 @@ def test_a_legal_hold_set_behind_rex_back_refuses_one_key_only(s3_endpoint: str,
     left = s3.list_object_versions(Bucket=bucket, Prefix="pg/suite/base/20260524T010000/")
     assert [v["Key"] for v in left.get("Versions", [])] == [victim]
     assert "DeleteMarkers" not in left
+
+
+def test_a_batch_storage_refuses_entirely_is_a_finding_every_day_not_a_crash(
+        s3_endpoint: str, tmp_path: Path) -> None:
+    """Legal holds set directly in S3 on every object: no delete succeeds, the run reports each
+    refusal (exit 1), and the next day's run does the same instead of crashing."""
+    bucket = make_bucket(s3_endpoint, lock_days=1)
+    s3 = boto3.client("s3")
+    s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
+        "ObjectLockEnabled": "Enabled"})
+    write_layout(S3Store(bucket, "pg"), "suite", END, 190, segments_per_day=1)
+    for page in s3.get_paginator("list_object_versions").paginate(Bucket=bucket):
+        for v in page.get("Versions", []):
+            s3.put_object_legal_hold(Bucket=bucket, Key=v["Key"], VersionId=v["VersionId"],
+                                     LegalHold={"Status": "ON"})
+    env = {"REX_STORAGE": f"s3://{bucket}/pg", "REX_CATALOG": f"sqlite:///{tmp_path / 'c.db'}"}
+    for now in ("2026-11-29T06:00:00Z", "2026-11-30T06:00:00Z"):
+        result = CliRunner().invoke(main, ["--now", now, "run", "--server", "suite", "--json"],
+                                    env=env)
+        assert result.exit_code == 1, result.output
+        applied = json.loads(result.stdout)["apply"]
+        assert applied["deleted"] == 0 and len(applied["refused"]) >= 15
+        assert {r["code"] for r in applied["refused"]} == {"AccessDenied"}
