@@ -68,13 +68,7 @@ def test_kill_9_part_way_then_rerun_completes(setup: tuple[dict[str, str], Path]
                                               tmp_path: Path) -> None:
     env, store_dir = setup
     before = listing(store_dir)
-    proc = rex(env, "apply", "1", "--allow-mass-delete")
-    deadline = time.monotonic() + 120
-    while intents_done(tmp_path / "rex.db") < 1 and proc.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_after_first_batch(env, tmp_path)
     with sqlite3.connect(tmp_path / "rex.db") as conn:
         pending = conn.execute("select count(*) from rex_intent where state='intent'").fetchone()
     assert pending[0] >= 1, "apply finished before it could be killed: make the test larger"
@@ -83,6 +77,10 @@ def test_kill_9_part_way_then_rerun_completes(setup: tuple[dict[str, str], Path]
     assert json.loads(out)["resumed"] is True
     after = listing(store_dir)
     assert after <= before
+    with sqlite3.connect(tmp_path / "rex.db") as conn:  # each deleted version counted once
+        counted = sum(json.loads(d)["deleted"] for (d,) in conn.execute(
+            "select details from rex_ledger where action = 'delete-batch'"))
+    assert counted == len(before - after)
     kept_points = {k.split("/")[2] for k, _ in after if "/base/" in k}
     plan = json.loads(finish(rex(env, "plan", "--server", "suite", "--json"))[1])
     assert {p["id"] for p in plan["points"]} == kept_points
@@ -128,13 +126,7 @@ def test_a_hold_placed_between_a_crash_and_the_resume_keeps_its_wal(
     placed; the resumed apply spares that WAL (ledgered), and verify finds the range whole."""
     env, store_dir = setup
     day = END - timedelta(days=100)  # a daily inside the six months: kept, not its other WAL
-    proc = rex(env, "apply", "1", "--allow-mass-delete")
-    deadline = time.monotonic() + 120
-    while intents_done(tmp_path / "rex.db") < 1 and proc.poll() is None:
-        assert time.monotonic() < deadline
-        time.sleep(0.005)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait()
+    kill_after_first_batch(env, tmp_path)
     held = held_wal(store_dir, day)
     assert len(held) >= 4, "the range's WAL went in the first batch: move the range later"
     code, _, err = finish(rex(env, "hold", "place", "--server", "suite",
@@ -154,6 +146,35 @@ def test_a_hold_placed_between_a_crash_and_the_resume_keeps_its_wal(
     code, out, err = finish(rex(env, "verify", "--server", "suite", "--json"))
     assert not [f for f in json.loads(out)["findings"] if f["code"] in (
         "hold-wal-gap", "wal-gap")], out
+
+
+@pytest.mark.slow
+def test_a_plan_left_unfinished_is_superseded_by_the_next_one(
+        setup: tuple[dict[str, str], Path], tmp_path: Path) -> None:
+    env, _ = setup
+    kill_after_first_batch(env, tmp_path)
+    assert finish(rex(env, "sync", "--server", "suite"))[0] == 0
+    code, _, err = finish(rex(env, "plan", "--server", "suite", "--allow-mass-delete"))
+    assert code == 0, err
+    code, _, err = finish(rex(env, "apply", "2", "--allow-mass-delete"))
+    assert code == 0, err
+    with sqlite3.connect(tmp_path / "rex.db") as conn:
+        status = conn.execute("select status from rex_plan where id = 1").fetchone()[0]
+        [(details,)] = conn.execute(
+            "select details from rex_ledger where action = 'apply-superseded'").fetchall()
+    assert status == "superseded" and json.loads(details)["by"] == 2
+    code, _, err = finish(rex(env, "apply", "1", "--allow-mass-delete"))
+    assert code == 2 and "a newer plan of suite has been applied" in err
+
+
+def kill_after_first_batch(env: dict[str, str], tmp_path: Path) -> None:
+    proc = rex(env, "apply", "1", "--allow-mass-delete")
+    deadline = time.monotonic() + 120
+    while intents_done(tmp_path / "rex.db") < 1 and proc.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
 
 
 def held_wal(store_dir: Path, day: datetime) -> set[tuple[str, str | None]]:
