@@ -35,10 +35,17 @@ NOW = "2026-11-29T08:00:00Z"
 class Store:
     """Versioned objects in rex's local-store layout; every put is a new version."""
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, lock_days: int | None = None, create: bool = True) -> None:
         self.versions = root / ".rex-versions"
+        self.lock = timedelta(days=lock_days) if lock_days else None
+        if not create:
+            self.seq = int((self.versions / "SEQ").read_text())
+            return
         self.versions.mkdir(parents=True, exist_ok=False)
         self.seq = 0
+        if lock_days:  # the bucket's Object Lock: GOVERNANCE with a default retention
+            (root / ".rex-store.json").write_text(json.dumps({"object_lock": {
+                "enabled": True, "mode": "GOVERNANCE", "days": lock_days}}) + "\n")
 
     def put(self, key: str, data: bytes, when: datetime) -> None:
         self.seq += 1
@@ -51,7 +58,9 @@ class Store:
                 "etag": hashlib.md5(data).hexdigest(),
                 "checksum": "CRC32:" + base64.b64encode(crc).decode(),
                 "last_modified": when.isoformat(), "delete_marker": False,
-                "mode": None, "retain_until": None, "legal_hold": False}
+                "mode": "GOVERNANCE" if self.lock else None,
+                "retain_until": (when + self.lock).isoformat() if self.lock else None,
+                "legal_hold": False}
         (folder / f"{vid}.json").write_text(json.dumps(meta, sort_keys=True))
         (self.versions / "SEQ").write_text(str(self.seq))
 
@@ -79,11 +88,24 @@ def backup_info(status: str, begin: datetime, end: datetime | None, bpos: int,
 
 
 def write_store(root: Path, no_data: Collection[str] = (),
-                info_changes: Mapping[str, Mapping[str, str]] | None = None) -> None:
-    """Write the layout under ``root`` (which must not exist yet)."""
-    store = Store(root)
-    t, pos = FIRST, 0x10
-    while t < UNTIL:  # one step = 6 hours = one WAL segment
+                info_changes: Mapping[str, Mapping[str, str]] | None = None,
+                first: datetime = FIRST, lock_days: int | None = None) -> int:
+    """Write the layout under ``root`` (which must not exist yet); with ``lock_days`` every
+    version is locked that long from its write, as S3 does with a default retention. Returns
+    the next WAL position."""
+    return _write(Store(root, lock_days), first, UNTIL, 0x10, no_data, info_changes)
+
+
+def add_night(root: Path, day: datetime, pos: int, lock_days: int | None = None) -> int:
+    """One more night (``day`` at 01:00Z): its backup and the WAL archived up to 07:00Z."""
+    night = day.replace(hour=1, minute=0, second=0, microsecond=0)
+    return _write(Store(root, lock_days, create=False), night, night + timedelta(hours=7), pos)
+
+
+def _write(store: Store, t: datetime, until: datetime, pos: int,
+           no_data: Collection[str] = (),
+           info_changes: Mapping[str, Mapping[str, str]] | None = None) -> int:
+    while t < until:  # one step = 6 hours = one WAL segment
         if t.hour == 1:
             bid = t.strftime("%Y%m%dT%H%M%S")
             end = t + timedelta(minutes=20)
@@ -99,6 +121,7 @@ def write_store(root: Path, no_data: Collection[str] = (),
                   t + timedelta(minutes=25))
         pos += 1
         t += STEP
+    return pos
 
 
 def wal_present(root: Path, names: Collection[str]) -> set[str]:
