@@ -47,11 +47,13 @@ def _hold_range(hold: Hold, pts: list[RecoveryPoint], led: Reasons) -> None:
     inside = [p for p in pts if hold.range_from < end(p) <= hold.range_to]
     after = [p for p in pts if end(p) > hold.range_to]
     anchor = before[-1] if before else None
-    if anchor is None:
-        led.find("hold-range-uncovered", "warning", hold.id,
-                 f"hold {hold.id}: no done backup of {hold.server} ended at or before "
-                 f"{z(hold.range_from)}; the range is restorable only from the first backup "
-                 "inside it")
+    if anchor is None:  # the hold's promise is broken for the start of its range, or all of it
+        part = (f"only from {z(end(inside[0]))} (the end of backup {inside[0].id})" if inside
+                else "at no instant")
+        led.find("hold-range-uncovered", "error", f"{hold.server}/{hold.id}",
+                 f"legal hold {hold.id}: no done backup of {hold.server} ended at or before "
+                 f"{z(hold.range_from)}, so its range is restorable {part}; the backups it "
+                 "needed are gone or never existed: tell the hold's owner")
     first = anchor or (inside[0] if inside else (after[0] if after else None))
     if first is None:
         return

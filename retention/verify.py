@@ -125,7 +125,7 @@ def coverage(policy: Policy, inventory: Inventory, holds: Sequence[Hold],
     # the plan's own window-gap finding is replaced by the one with the interval it breaks
     findings = [f for f in result.findings if f.code in (
         "pitr-window-short", "wal-gap", "backup-stale", "clock-behind", "broken-chain",
-        "hold-wal-gap")
+        "hold-wal-gap", "hold-range-uncovered")
         and not (f.code == "wal-gap" and f.subject == server)]
     # WAL outside the window and the kept backups' own ranges is deleted by design: only
     # gaps from the anchor on (from the first backup while none predates the window) matter

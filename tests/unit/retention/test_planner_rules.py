@@ -308,3 +308,16 @@ def test_a_held_range_whose_wal_is_gone_is_an_error_naming_the_hold() -> None:
     assert ("hold-wal-gap", "error", "suite/H2") in found
     whole = run(points, now, [hold]).findings
     assert not [f for f in whole if f.code == "hold-wal-gap"]
+
+
+def test_a_held_range_without_a_backup_before_it_is_an_error_saying_what_is_lost() -> None:
+    now = ams("2026-11-29 06:00")
+    points = twice_a_day("2026-09-01", 90)
+    early = legal_range("H3", ams("2026-08-01 08:00"), ams("2026-08-02 08:00"))
+    straddling = legal_range("H4", ams("2026-08-31 08:00"), ams("2026-09-02 08:00"))
+    found = {f.subject: (f.code, f.severity, f.message)
+             for f in run(points, now, [early, straddling]).findings
+             if f.code == "hold-range-uncovered"}
+    assert found["suite/H3"][:2] == ("hold-range-uncovered", "error")
+    assert "restorable at no instant" in found["suite/H3"][2]
+    assert "restorable only from 2026-09-01T01:00:00Z" in found["suite/H4"][2]
