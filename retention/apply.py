@@ -29,13 +29,13 @@ from retention.batches import Batch
 from retention.catalog import repo
 from retention.catalog.locking import apply_lock
 from retention.catalog.tables import IntentRow, ObjectRow, PlanRow
-from retention.errors import InputError, ViolationError
+from retention.errors import InputError, StorageError, ViolationError
 from retention.model import Inventory
 from retention.planner import plan
 from retention.policy import Policy
 from retention.render import plan_document
 from retention.storage.base import DeleteFailure, LockMode, ObjectStore
-from retention.timeutil import parse_instant
+from retention.timeutil import read_own_instant
 
 
 @dataclass
@@ -238,13 +238,23 @@ def _act(engine: Engine, store: ObjectStore, kind: str, items: list[tuple[Any, .
     if kind == "delete":
         return store.delete_versions([(k, v or None) for k, v, _ in items]) if items else None
     known = _known_locks(engine, result.server, items) if kind == "retain" else {}
+    learned: dict[tuple[str, str], datetime] = {}
     for key, version, until in items:
         if kind == "retain" and mode is not None and until is not None:
-            store.extend_retention(key, version or None, parse_instant(until, "intent"), mode,
-                                   known.get((key, version)))
+            target = read_own_instant(until)
+            try:
+                store.extend_retention(key, version or None, target, mode,
+                                       known.get((key, version)))
+            except StorageError:
+                # the catalog's idea of the lock was stale (a rebuilt catalog, a lock set by
+                # hand): an object already locked longer is done, and its lock is learned
+                actual = store.object_lock(key, version or None).retain_until
+                if actual is None or actual < target:
+                    raise
+                learned[(key, version)] = actual
         elif kind in ("hold", "unhold"):
             store.set_legal_hold(key, version or None, kind == "hold")
-    return items
+    return items, learned
 
 
 def _mirror(session: Session, kind: str, outcome: Any, mode: LockMode | None,
@@ -264,17 +274,18 @@ def _mirror(session: Session, kind: str, outcome: Any, mode: LockMode | None,
         return {"deleted": len(gone), "requests": outcome.requests if outcome else 0,
                 "refused": [{"key": f.key, "version": f.version_id, "code": f.code}
                             for f in failed[:50]]}
-    for key, version, until in outcome:
+    items, learned = outcome
+    for key, version, until in items:
         obj = session.scalars(select(ObjectRow).where(
             ObjectRow.server == result.server, ObjectRow.key == key,
             ObjectRow.version_id == version)).first()
         if obj is None:
             continue
         if kind == "retain" and until is not None and mode is not None:
-            target = parse_instant(until, "intent")
+            target = learned.get((key, version), read_own_instant(until))
             obj.retain_until = max(target, obj.retain_until) if obj.retain_until else target
         elif kind in ("hold", "unhold"):
             obj.legal_hold = kind == "hold"
     counter = {"retain": "retained", "hold": "held", "unhold": "released"}[kind]
-    setattr(result, counter, getattr(result, counter) + len(outcome))
-    return {counter: len(outcome)}
+    setattr(result, counter, getattr(result, counter) + len(items))
+    return {counter: len(items), **({"learned_locks": len(learned)} if learned else {})}

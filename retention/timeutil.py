@@ -54,6 +54,13 @@ def parse_instant(text: object, where: str) -> datetime:
     return utc
 
 
+def read_own_instant(text: str) -> datetime:
+    """An instant rex wrote itself (a plan's expiry, an apply intent): not bounded like input,
+    since rules may carry a bounded instant past the bounds (a backup ending in 2199 kept six
+    months); ``datetime`` itself still limits it."""
+    return datetime.fromisoformat(text).astimezone(UTC)
+
+
 def parse_date(text: object, where: str) -> date:
     """A calendar date ``YYYY-MM-DD``, within the bounds above."""
     try:

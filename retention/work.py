@@ -18,7 +18,7 @@ from retention.batches import Batch, StoredObject, delete_batches, hold_batches,
 from retention.catalog.tables import ObjectRow, PointRow, ServerRow, WalRunRow
 from retention.sources.walindex import classify_wal_key
 from retention.storage.base import LockMode
-from retention.timeutil import parse_instant
+from retention.timeutil import read_own_instant
 from retention.wal import parse_segment
 
 
@@ -33,7 +33,7 @@ def _stored(o: ObjectRow) -> StoredObject:
 
 
 def _expires(text: str | None) -> datetime | None:
-    return parse_instant(text, "plan") if text else None
+    return read_own_instant(text) if text else None
 
 
 def _point_objects(session: Session, server: str, ids: list[str]) -> Iterator[ObjectRow]:

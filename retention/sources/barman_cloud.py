@@ -276,6 +276,10 @@ def _check(info: BackupInfo, where: str) -> None:
                                   f"{info.begin_wal}")
     if info.begin_time and info.end_time and info.end_time < info.begin_time:
         raise BackupInfoError(f"{where}: end_time is before begin_time")
+    # log and segment, fixed-width hex: a backup ends at or after the WAL it began in
+    if info.begin_wal and info.end_wal and info.end_wal[8:].upper() < info.begin_wal[8:].upper():
+        raise BackupInfoError(f"{where}: end_wal {info.end_wal} is before begin_wal "
+                              f"{info.begin_wal}")
 
 
 def _segments_per_log(server: str, parsed: Sequence[_Parsed], given: int | None,

@@ -57,3 +57,23 @@ def test_wal_leaving_the_window_goes_when_its_own_lock_ends_and_no_lock_is_inven
             assert [v["retain_until"] for v in held] == [OWN_LOCK.isoformat()]
         else:
             assert held == [], f"{SEGMENT} left the window and its lock on {OWN_LOCK}: gone"
+
+
+def test_an_object_already_locked_longer_than_rex_knows_is_learned_not_a_failure(
+        tmp_path: Path) -> None:
+    """A lock set by hand (or lost with a rebuilt catalog) on a kept daily's own WAL: storage
+    refuses the 'extension' (it would shorten), rex reads the real lock, records it and goes
+    on with the batch; the next day nothing is refused."""
+    store = tmp_path / "store"
+    pos = write_store(store, first=FIRST, lock_days=32)
+    own, other = "00000001000000030000004C", "00000001000000030000004D"  # daily 2026-10-27
+    [meta] = (store / ".rex-versions" / quote(f"suite/wals/{own[:16]}/{own}.gz", safe="")
+              ).glob("*.json")
+    record = json.loads(meta.read_text())
+    meta.write_text(json.dumps({**record, "retain_until": "2028-06-01T00:00:00+00:00"}))
+    run(store, "2026-11-29")
+    assert [v["retain_until"] for v in versions(store, own)] == ["2028-06-01T00:00:00+00:00"]
+    daily_end = "2027-04-27T22:00:00+00:00"  # the daily of 27 October is kept through 27 April
+    assert [v["retain_until"] for v in versions(store, other)] == [daily_end]
+    add_night(store, datetime(2026, 11, 30, tzinfo=UTC), pos, lock_days=32)
+    assert run(store, "2026-11-30")["apply"]["refused"] == []

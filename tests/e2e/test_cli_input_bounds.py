@@ -78,3 +78,20 @@ def test_a_policy_duration_beyond_100_years_is_refused(env: dict[str, str],
     assert code == 2 and "daily.keep" in err
     policy.write_text(text.replace('keep = "6mo"', 'keep = "100y"'), encoding="utf-8")
     assert rex(env, "policy", "check", str(policy))[0] == 0
+
+
+def test_a_backup_ending_at_the_last_accepted_instant_freezes_deletions_and_apply_still_runs(
+        tmp_path: Path) -> None:
+    """2199-12-31 is within the bounds: the backup is a point, the clock is behind it, so the
+    plan is frozen (exit 1, clock-behind); the instants rex derives from it (its daily kept six
+    months, into 2200) are rex's own and apply reads them back."""
+    write_store(tmp_path / "store",
+                info_changes={BROKEN: {"end_time": "2199-12-31 00:00:00+00:00"}})
+    env = {"REX_STORAGE": f"file://{tmp_path / 'store'}",
+           "REX_CATALOG": f"sqlite:///{tmp_path / 'rex.db'}", "REX_NOW": NOW}
+    code, out, err = rex(env, "run", "--server", "suite", "--json")
+    assert code == 1, err
+    doc = json.loads(out)
+    assert doc["plan"]["frozen"] is True and doc["apply"]["deleted"] == 0
+    assert "clock-behind" in {f["code"] for f in doc["plan"]["findings"]}
+    assert any((p["expires"] or "").startswith("2200-") for p in doc["plan"]["points"])

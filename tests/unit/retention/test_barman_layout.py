@@ -264,6 +264,8 @@ def test_parent_backup_id_is_the_parent():
     (info(timeline="one"), "timeline 'one' is not an integer"),
     (info(xlog_segment_size="1000000"), "xlog_segment_size 1000000 is not a power of two"),
     (info(end_time="2026-11-29 03:00:00+00:00"), "end_time is before begin_time"),
+    (info(end_wal="000000010000000000000001"), "end_wal 000000010000000000000001 is before "
+                                               "begin_wal"),
     ("", "empty"),
 ])
 def test_an_unreadable_backup_info_is_a_leftover_with_an_error_naming_the_key(body, problem):
