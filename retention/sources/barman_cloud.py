@@ -242,7 +242,7 @@ def _missing_data(info: BackupInfo, objects: Sequence[ObjectVersion],
         match = _TARBALL.match(o.key[len(folder):])
         if match is None or o.is_delete_marker:
             continue
-        if o.is_latest:
+        if o.is_latest and o.size > 0:  # an empty tarball holds no data (no archive is 0 bytes)
             current.add(match.group(1))
         else:
             hidden[match.group(1)] = o

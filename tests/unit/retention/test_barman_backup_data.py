@@ -138,3 +138,13 @@ def test_an_unreadable_backup_info_wins_over_missing_data() -> None:
         ("backup-info-unreadable", "backup-info-unreadable")]
     assert "end_time: '9999-12-31 00:00:00+00:00' is not between 1970-01-01 and 2199-12-31" \
         in scan.findings[0].message
+
+
+def test_an_empty_tarball_is_no_data() -> None:
+    """Size comes with the listing: a 0-byte data.tar.gz (an upload cut short) restores
+    nothing, whatever its name."""
+    b = Bucket()
+    done_without_data(b)
+    b.put(f"base/{BID}/data.tar.gz", b"")
+    scan = b.scan()
+    assert scan.points == () and [f.code for f in scan.findings] == ["backup-data-missing"]
