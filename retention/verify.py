@@ -1,4 +1,5 @@
-"""`rex verify`: are the SLA's promises kept for one server right now? PURE.
+"""`rex verify`: are the SLA's promises kept for one server right now? PURE (but for
+``write_metrics``, which hands the metrics file to prometheus_client's writer).
 
 PITR coverage (anchor, continuous WAL, archive lag), dailies of the last six months, holds and
 locks against the plan, staleness. Storage integrity (objects present, unchanged, readable) is
@@ -12,7 +13,8 @@ from bisect import bisect_left
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from pathlib import Path
+from typing import TYPE_CHECKING, Literal
 
 from retention.calendar import add_calendar, local_day
 from retention.model import Contract, Finding, Hold, Inventory, Plan, RecoveryPoint
@@ -20,6 +22,9 @@ from retention.planner import plan
 from retention.policy import Policy
 from retention.timeutil import z
 from retention.wal import segment_name
+
+if TYPE_CHECKING:  # prometheus_client is imported where metrics are made: it is slow to load
+    from prometheus_client import CollectorRegistry
 
 DayState = Literal["present", "missing", "before-first-backup", "today"]
 
@@ -184,28 +189,43 @@ def _lock_findings(result: Plan, server: str, locks: Mapping[str, PointLocks],
     return out
 
 
+def metrics_registry(cov: Coverage, findings: Sequence[Finding],
+                     now: datetime) -> CollectorRegistry:
+    """The verdict as Prometheus gauges labelled with the server (escaped by the library)."""
+    from prometheus_client import CollectorRegistry, Gauge
+
+    registry = CollectorRegistry()
+    s = cov.server
+
+    def gauge(name: str, doc: str, value: float, **labels: str) -> None:
+        Gauge(name, doc, ["server", *labels], registry=registry).labels(
+            server=s, **labels).set(value)
+
+    age = round((now - cov.newest_end).total_seconds()) if cov.newest_end else float("nan")
+    gauge("rex_newest_backup_age_seconds", "Age of the newest done base backup.", age)
+    gauge("rex_pitr_window_start_timestamp_seconds", "Start of the promised PITR window.",
+          round(cov.window_start.timestamp()))
+    gauge("rex_daily_missing", "Days of the last six months without a daily backup.",
+          cov.daily_missing)
+    gauge("rex_wal_gaps", "Missing WAL stretches.", len(cov.gaps))
+    by_severity = Gauge("rex_findings", "Findings of the last verify, by severity.",
+                        ["server", "severity"], registry=registry)
+    for sev in ("error", "warning", "info"):
+        by_severity.labels(server=s, severity=sev).set(
+            sum(1 for f in findings if f.severity == sev))
+    return registry
+
+
 def metrics(cov: Coverage, findings: Sequence[Finding], now: datetime) -> str:
     """Prometheus text exposition for a node-exporter textfile collector."""
-    s = cov.server
-    counts = {sev: sum(1 for f in findings if f.severity == sev)
-              for sev in ("error", "warning", "info")}
-    age = (now - cov.newest_end).total_seconds() if cov.newest_end else float("nan")
-    lines = [
-        "# HELP rex_newest_backup_age_seconds Age of the newest done base backup.",
-        "# TYPE rex_newest_backup_age_seconds gauge",
-        f'rex_newest_backup_age_seconds{{server="{s}"}} {age:.0f}',
-        "# HELP rex_pitr_window_start_timestamp_seconds Start of the promised PITR window.",
-        "# TYPE rex_pitr_window_start_timestamp_seconds gauge",
-        f'rex_pitr_window_start_timestamp_seconds{{server="{s}"}} '
-        f"{cov.window_start.timestamp():.0f}",
-        "# HELP rex_daily_missing Days of the last six months without a daily backup.",
-        "# TYPE rex_daily_missing gauge",
-        f'rex_daily_missing{{server="{s}"}} {cov.daily_missing}',
-        "# HELP rex_wal_gaps Missing WAL stretches.",
-        "# TYPE rex_wal_gaps gauge",
-        f'rex_wal_gaps{{server="{s}"}} {len(cov.gaps)}',
-        "# HELP rex_findings Findings of the last verify, by severity.",
-        "# TYPE rex_findings gauge",
-        *(f'rex_findings{{server="{s}",severity="{sev}"}} {n}' for sev, n in counts.items()),
-    ]
-    return "\n".join(lines) + "\n"
+    from prometheus_client import generate_latest
+
+    return generate_latest(metrics_registry(cov, findings, now)).decode("utf-8")
+
+
+def write_metrics(path: Path, cov: Coverage, findings: Sequence[Finding], now: datetime) -> None:
+    """The exposition into ``path`` atomically (prometheus_client writes a temporary file beside
+    it and renames it), so the textfile collector never reads half a file."""
+    from prometheus_client import write_to_textfile
+
+    write_to_textfile(str(path), metrics_registry(cov, findings, now))

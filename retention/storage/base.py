@@ -76,6 +76,12 @@ class ObjectStore(Protocol):
 
     def read(self, key: str, version_id: str | None = None) -> bytes: ...
 
+    def read_chunks(self, key: str, version_id: str | None = None,
+                    chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """``read`` streamed: the bytes in order, in pieces of at most ``chunk_size``; memory
+        stays bounded whatever the object's size. Errors come on iteration."""
+        ...
+
     def write(self, key: str, data: bytes) -> ObjectVersion: ...
 
     def write_file(self, key: str, path: Path) -> ObjectVersion:

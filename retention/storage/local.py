@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote, unquote
 
-from retention.errors import StorageError
+from retention.errors import InputError, StorageError
 from retention.private_files import open_private, private_dir, touch, write_bytes, write_text
 from retention.storage.base import (
     BucketLock,
@@ -65,8 +65,8 @@ class LocalStore:
 
     def _versions_root(self) -> Path:
         if not self.root.is_dir():
-            raise StorageError(f"storage directory {self.root} does not exist; create it or "
-                               "point --storage (REX_STORAGE) at an existing directory")
+            raise InputError(f"storage directory {self.root} does not exist; create it or "
+                             "point --storage (REX_STORAGE) at an existing directory")
         return self.root / VERSIONS_DIR
 
     def _key_dir(self, key: str) -> Path:
@@ -127,6 +127,18 @@ class LocalStore:
             raise StorageError(f"{self.url}/{key}: NoSuchKey (the latest version is a delete "
                                "marker); name an older version to read it")
         return (self._key_dir(key) / f"{version_id}.data").read_bytes()
+
+    def read_chunks(self, key: str, version_id: str | None = None,
+                    chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """``read`` in pieces of at most ``chunk_size`` bytes (memory stays bounded)."""
+        version_id = version_id or self._latest(key)
+        _, meta = self._meta(key, version_id)
+        if meta["delete_marker"]:
+            raise StorageError(f"{self.url}/{key}: NoSuchKey (the latest version is a delete "
+                               "marker); name an older version to read it")
+        with (self._key_dir(key) / f"{version_id}.data").open("rb") as data:
+            while chunk := data.read(chunk_size):
+                yield chunk
 
     # --- writing ---
 

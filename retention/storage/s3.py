@@ -100,6 +100,18 @@ class S3Store:
             body = self.client.get_object(Bucket=self.bucket, Key=self._key(key), **extra)["Body"]
             return body.read()
 
+    def read_chunks(self, key: str, version_id: str | None = None,
+                    chunk_size: int = 1 << 20) -> Iterator[bytes]:
+        """GetObject's body in pieces of at most ``chunk_size`` (StreamingBody.iter_chunks):
+        memory stays bounded; botocore validates the body's checksum as it ends."""
+        extra = _version_arg(version_id)
+        with self._request("GetObject", key):
+            body = self.client.get_object(Bucket=self.bucket, Key=self._key(key), **extra)["Body"]
+            try:
+                yield from body.iter_chunks(chunk_size)
+            finally:
+                body.close()
+
     def _head(self, key: str, version_id: str | None, checksum: bool = False) -> Any:
         extra = _version_arg(version_id)
         if checksum:
