@@ -63,9 +63,9 @@ def _check_plan(session: Session, row: PlanRow, policy: Policy,
     state = repo.state_hash(inventory, repo.active_holds(session, row.server),
                             repo.contracts(session))
     if state != row.state_hash:
-        raise ViolationError(f"plan {row.id}: the catalog or the holds changed since it was "
-                             "made (a sync, a hold placed or released, a termination); nothing "
-                             f"was done. Make a new plan: rex plan --server {row.server}")
+        raise InputError(f"plan {row.id}: the catalog or the holds changed since it was "
+                         "made (a sync, a hold placed or released, a termination); nothing "
+                         f"was done. Make a new plan: rex plan --server {row.server}")
     doc = json.loads(row.document)
     deleting = sum(1 for p in doc["points"] if p["action"] == "delete")
     limit = policy.guards.max_delete_fraction

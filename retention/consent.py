@@ -19,7 +19,7 @@ from retention.catalog import clients as book
 from retention.catalog import repo
 from retention.catalog.db import open_catalog
 from retention.catalog.tables import ConsentRow, TenantRow
-from retention.errors import InputError, ViolationError
+from retention.errors import InputError, RexError, ViolationError
 from retention.policy import load_policy
 from retention.tenants import hold_until
 from retention.timeutil import z
@@ -100,11 +100,11 @@ def listing(catalog_url: str, tenant_id: str | None, now: datetime) -> list[Cons
         return [_view(r, now) for r in book.consents(session, tenant_id)]
 
 
-def _refusal(tenant_id: str, known: bool, today: date, command: str) -> ViolationError:
+def _refusal(tenant_id: str, known: bool, today: date, command: str) -> RexError:
     grant = (f"`rex consent grant --tenant {tenant_id} --by NAME --scope export "
              "--until DATE`")
-    if not known:
-        return ViolationError(
+    if not known:  # an unknown tenant is bad input (exit 2), as everywhere
+        return InputError(
             f"{command}: refused: the tenant is not in rex's catalog, so no "
             "consent of its functional administrator can be on record; add it with "
             f"`rex tenant add {tenant_id} --name NAME`, then record the consent with {grant}")

@@ -7,7 +7,9 @@ class RexError(Exception):
     """Base of every error rex reports to a user.
 
     ``exit_code`` is 2 for usage and bad input, 1 for violations the input itself is fine with,
-    3 when another rex holds a lock the command needs (nothing was done: retry later).
+    3 when another rex holds a lock the command needs (nothing was done: retry later), 4 when
+    a dependency (the S3 endpoint, a database server) could not be reached. cli.py's error
+    boundary (retention/failures.py) maps boto, SQLAlchemy and OS errors to the same codes.
     """
 
     exit_code: int = 2
@@ -55,3 +57,13 @@ class BusyError(RexError):
     """
 
     exit_code = 3
+
+
+class UnreachableError(RexError):
+    """A dependency (the S3 endpoint, a database server) could not be reached (exit 4).
+
+    Not a finding (1) and not bad input (2): monitoring can tell an outage from a broken
+    promise; the same command succeeds once the dependency is back.
+    """
+
+    exit_code = 4

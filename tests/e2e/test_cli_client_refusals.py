@@ -175,6 +175,6 @@ def test_an_export_of_a_tenant_unknown_to_rex_names_both_commands(
     monkeypatch.chdir(tmp_path)
     ok(env, "models", "import", str(MINIMAL), "--tenant", "acme")
     result = _export(env)
-    assert result.exit_code == 1
+    assert result.exit_code == 2  # an unknown tenant is bad input, as in `tenant status`
     assert "rex tenant add acme --name NAME" in result.stderr
     assert "rex consent grant --tenant acme" in result.stderr

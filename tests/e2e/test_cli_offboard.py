@@ -81,7 +81,7 @@ def test_a_live_tenant_needs_an_export_consent(env: dict[str, str], tmp_path: Pa
 
 def test_an_unknown_tenant_is_refused(env: dict[str, str], tmp_path: Path) -> None:
     refused = rex(env, "offboard", "nope", "--out", str(tmp_path))
-    assert refused.exit_code == 1 and "not in rex's catalog" in refused.stderr
+    assert refused.exit_code == 2 and "not in rex's catalog" in refused.stderr  # bad input
 
 
 @pytest.mark.parametrize(("args", "says"), [
