@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import contextlib
 import getpass
+import json
+import os
 import sys
 import time
 from collections.abc import Callable
@@ -11,15 +13,21 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import wraps
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 import click
 from dateutil.relativedelta import relativedelta
 
-from retention import render, service
-from retention.errors import InputError, RexError
+from retention.errors import InputError, ViolationError
 from retention.policy import load_policy
 from retention.timeutil import parse_instant, z
+
+if TYPE_CHECKING:
+    from retention import failures, render, service
+else:  # loaded at first use: `rex --help` and light commands skip SQLAlchemy and reportlab
+    from retention.lazy import lazy
+
+    render, service = lazy("retention.render"), lazy("retention.service")
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -49,9 +57,17 @@ class Settings:
         return self.evidence or self.need_exports()
 
     def need_storage(self) -> str:
+        """The storage URL, checked before anything is done with it: its form, and for
+        ``file://`` that the directory exists (InputError, exit 2)."""
         if not self.storage:
             raise InputError("no storage given: set --storage or REX_STORAGE to the URL "
                              "barman-cloud writes to (s3://bucket/prefix or file:///dir)")
+        from retention.storage.urls import parse_store_url
+
+        parsed = parse_store_url(self.storage)
+        if parsed.scheme == "file" and not Path(parsed.path).is_dir():
+            raise InputError(f"--storage/REX_STORAGE {self.storage}: the directory "
+                             f"{parsed.path} does not exist; create it or correct the URL")
         return self.storage
 
     def clock(self) -> datetime:
@@ -66,18 +82,49 @@ def _now(value: str | None) -> datetime:
 
 
 def reports_errors(func: F) -> F:
-    """Turn a RexError into its message on stderr and its exit code (1 violation, 2 bad input,
-    3 busy: another rex holds a lock)."""
+    """The error boundary: a RexError, a boto, database or OS error becomes one line
+    ``rex: error: ...`` on stderr (with the command's --json: ``{"error": {code, kind,
+    message}}``) and its exit code: 1 findings or refusal, 2 bad input or configuration, 3 busy,
+    4 a dependency unreachable (retention/failures.py). Anything else is a bug: one line and
+    exit 70; REX_DEBUG=1 lets its traceback through."""
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
         try:
             return func(*args, **kwargs)
-        except RexError as err:
-            click.echo(f"rex: error: {err}", err=True)
-            sys.exit(err.exit_code)
+        except (click.ClickException, click.exceptions.Exit, click.Abort):
+            raise  # click's own: usage errors (exit 2), --help, Ctrl-C
+        except Exception as err:  # the boundary: every failure ends here
+            from retention import failures
+
+            found = failures.describe(err, _where())
+            if found is None and os.environ.get("REX_DEBUG"):
+                raise
+            _fail(found or failures.internal(err))
 
     return wrapper  # type: ignore[return-value]
+
+
+def _where() -> failures.Where:
+    """The configured storage and databases, to say where a failure happened."""
+    from retention.failures import Where
+
+    ctx = click.get_current_context(silent=True)
+    root = ctx.find_root() if ctx is not None else None
+    if root is not None and isinstance(root.obj, Settings):
+        return Where(root.obj.storage, root.obj.catalog, root.obj.suite_db)
+    params = root.params if root is not None else {}
+    return Where(params.get("storage"), params.get("catalog"), params.get("suite_db"))
+
+
+def _fail(found: failures.Failure) -> NoReturn:
+    """Print the failure (as JSON when the command was given --json) and exit with its code."""
+    ctx = click.get_current_context(silent=True)
+    if ctx is not None and ctx.params.get("as_json") is True:
+        click.echo(json.dumps(found.document(), ensure_ascii=False), err=True)
+    else:
+        click.echo(f"rex: error: {found.message}", err=True)
+    sys.exit(found.code)
 
 
 def signs_checkpoint(func: F) -> F:
@@ -87,6 +134,7 @@ def signs_checkpoint(func: F) -> F:
 
     @wraps(func)
     def wrapper(*args: Any, **kwargs: Any) -> Any:
+        _check_signing_key()
         try:
             result = func(*args, **kwargs)
         except SystemExit:
@@ -98,11 +146,39 @@ def signs_checkpoint(func: F) -> F:
     return wrapper  # type: ignore[return-value]
 
 
+def _check_signing_key() -> None:
+    """With --signing-key: before the command does anything, the key must load as an Ed25519
+    private key and there must be an evidence location (else exit 2, nothing done)."""
+    cfg = settings(click.get_current_context())
+    if cfg.signing_key is None:
+        return
+    if not cfg.evidence and not cfg.exports and not cfg.storage:
+        raise InputError("--signing-key: no evidence location to write checkpoints to; set "
+                         "--evidence (REX_EVIDENCE), --exports (REX_EXPORTS) or --storage "
+                         "(REX_STORAGE). Nothing was done")
+    from retention.evidence import keys
+    from retention.storage.urls import parse_store_url
+
+    keys.load_private(cfg.signing_key)
+    parse_store_url(cfg.need_evidence())
+
+
+def _check_folder(path: Path, option: str) -> None:
+    """A file rex will write must go into a folder that exists and rex may write (exit 2)."""
+    folder = path.parent
+    if not folder.is_dir():
+        raise InputError(f"{option} {path}: the folder {folder} does not exist; create it or "
+                         "correct the path. Nothing was done")
+    if not os.access(folder, os.W_OK | os.X_OK):
+        raise InputError(f"{option} {path}: rex may not write into {folder}; fix its "
+                         "permissions or choose another folder. Nothing was done")
+
+
 def _sign_checkpoint() -> None:
     cfg = settings(click.get_current_context())
     if cfg.signing_key is None:
         return
-    if not cfg.exports and not cfg.storage:
+    if not cfg.evidence and not cfg.exports and not cfg.storage:
         raise InputError("--signing-key: no evidence location to write the checkpoint to; set "
                          "--exports (REX_EXPORTS) or --storage. The command's ledger entries "
                          "are recorded; the next signed run signs them")
@@ -133,11 +209,13 @@ def _sign_checkpoint() -> None:
 @click.option("--signing-key", envvar="REX_SIGNING_KEY", default=None,
               type=click.Path(dir_okay=False, path_type=Path),
               help="Ed25519 private key (PEM) that signs ledger checkpoints.")
+@click.option("--quiet", envvar="REX_QUIET", is_flag=True,
+              help="No progress bars on stderr (they are drawn only on a terminal anyway).")
 @click.pass_context
 @reports_errors
 def main(ctx: click.Context, policy: str, now_text: str | None, catalog: str,
          suite_db: str | None, storage: str | None, actor: str | None, exports: str | None,
-         evidence: str | None, signing_key: Path | None) -> None:
+         evidence: str | None, signing_key: Path | None, quiet: bool) -> None:
     """rex: keep and prove backup retention and client exports for the Suite."""
     ctx.obj = Settings(policy=policy, now=_now(now_text), catalog=catalog,
                        suite_db=suite_db or catalog, storage=storage,
@@ -162,30 +240,37 @@ def policy() -> None:
 
 @policy.command("show")
 @click.argument("name_or_path", required=False)
+@click.option("--json", "as_json", is_flag=True, help="Print the policy's settings as JSON.")
 @click.pass_context
 @reports_errors
-def policy_show(ctx: click.Context, name_or_path: str | None) -> None:
+def policy_show(ctx: click.Context, name_or_path: str | None, as_json: bool) -> None:
     """Print a policy (default: the group's --policy) in plain English with its sha256."""
-    click.echo(render.policy_text(load_policy(name_or_path or settings(ctx).policy)), nl=False)
+    shown = load_policy(name_or_path or settings(ctx).policy)
+    _emit(as_json, render.policy_document(shown), render.policy_text(shown))
 
 
 @policy.command("check")
 @click.argument("path", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
-def policy_check(path: Path) -> None:
+def policy_check(path: Path, as_json: bool) -> None:
     """Validate a policy file; list every problem with its path in the document."""
     checked = load_policy(str(path)) if path.exists() else None
     if checked is None:
         raise InputError(f"policy {path}: no such file")
-    click.echo(f"{path}: valid policy {checked.name} (sha256 {checked.sha256})")
+    _emit(as_json, {"path": str(path), "valid": True, "name": checked.name,
+                    "sha256": checked.sha256},
+          f"{path}: valid policy {checked.name} (sha256 {checked.sha256})\n")
 
 
 @policy.command("terraform-vars")
 @click.option("--policy", "name_or_path", default=None, metavar="NAME|PATH",
               help="The policy to convert. Default: the group's --policy.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Accepted for uniformity: the output is JSON already.")
 @click.pass_context
 @reports_errors
-def policy_terraform_vars(ctx: click.Context, name_or_path: str | None) -> None:
+def policy_terraform_vars(ctx: click.Context, name_or_path: str | None, as_json: bool) -> None:
     """Print the policy's settings for terraform/ as JSON (terraform/policy.auto.tfvars.json)."""
     from retention import terraform_vars
 
@@ -197,18 +282,21 @@ def policy_terraform_vars(ctx: click.Context, name_or_path: str | None) -> None:
               help="JSON inventory: points, wal, histories, holds, contracts.")
 @click.option("--server", help="Plan this server from the catalog and store the plan.")
 @click.option("--json", "as_json", is_flag=True, help="Print the plan as JSON.")
+@click.option("--details", is_flag=True,
+              help="After the summary, every backup and WAL range with its reasons.")
 @click.option("--allow-mass-delete", is_flag=True,
               help="Accept a plan deleting more than the policy's max_delete_fraction.")
 @click.pass_context
 @reports_errors
 def plan_command(ctx: click.Context, inventory_path: Path | None, server: str | None,
-                 as_json: bool, allow_mass_delete: bool) -> None:
+                 as_json: bool, details: bool, allow_mass_delete: bool) -> None:
     """Decide what to keep and delete, with every reason; exit 1 on an error finding."""
     cfg = settings(ctx)
     if (inventory_path is None) == (server is None):
         raise InputError("give exactly one of --inventory FILE or --server NAME")
     plan_id = None
     if server is not None:
+        _check_signing_key()
         stored = service.plan_server(cfg.catalog, cfg.policy, server, cfg.now, cfg.actor,
                                      allow_mass_delete)
         pol, result, plan_id = stored.policy, stored.plan, stored.plan_id
@@ -217,19 +305,18 @@ def plan_command(ctx: click.Context, inventory_path: Path | None, server: str | 
         assert inventory_path is not None
         pol, result = service.plan_inventory(cfg.policy, inventory_path, cfg.now,
                                              allow_mass_delete)
-    _show_plan(pol, result, plan_id, as_json)
+    _show_plan(pol, result, plan_id, as_json, details)
     if result.has_errors:
         sys.exit(1)
 
 
-def _show_plan(pol: Any, result: Any, plan_id: int | None, as_json: bool) -> None:
+def _show_plan(pol: Any, result: Any, plan_id: int | None, as_json: bool,
+               details: bool = False) -> None:
     if as_json:
         doc = render.plan_document(result)
         click.echo(render.to_json({"plan_id": plan_id, **doc} if plan_id else doc), nl=False)
         return
-    click.echo(render.plan_text(result, pol), nl=False)
-    if plan_id is not None:
-        click.echo(f"plan {plan_id} stored; apply it with: rex apply {plan_id}")
+    click.echo(render.plan_text(result, pol, details, plan_id), nl=False)
 
 
 @main.group("db")
@@ -238,13 +325,15 @@ def db() -> None:
 
 
 @db.command("upgrade")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
-def db_upgrade(ctx: click.Context) -> None:
+def db_upgrade(ctx: click.Context, as_json: bool) -> None:
     """Create or migrate the catalog's tables (rex also does this on every start)."""
     before, after = service.db_upgrade(settings(ctx).catalog)
-    click.echo(f"catalog at revision {after}" + ("" if before == after else
-                                                 f" (was {before or 'empty'})"))
+    _emit(as_json, {"revision": after, "was": before, "changed": before != after},
+          f"catalog at revision {after}"
+          + ("" if before == after else f" (was {before or 'empty'})") + "\n")
 
 
 @main.command("sync")
@@ -256,7 +345,9 @@ def db_upgrade(ctx: click.Context) -> None:
 def sync_command(ctx: click.Context, server: str, as_json: bool) -> None:
     """Read a server's barman-cloud backups and WAL from storage into the catalog."""
     cfg = settings(ctx)
-    result = service.sync(cfg.catalog, cfg.need_storage(), server, cfg.now, cfg.actor, cfg.clock)
+    with _progress(ctx, f"syncing {server}"):
+        result = service.sync(cfg.catalog, cfg.need_storage(), server, cfg.now, cfg.actor,
+                              cfg.clock)
     click.echo(render.to_json(render.sync_document(result)) if as_json
                else render.sync_text(result), nl=False)
     if any(f.severity == "error" for f in result.findings):
@@ -276,8 +367,9 @@ def apply_command(ctx: click.Context, plan_id: int, dry_run: bool, allow_mass_de
                   as_json: bool) -> None:
     """Execute a stored plan: delete what expired, extend locks, set and clear legal holds."""
     cfg = settings(ctx)
-    result = service.apply(cfg.catalog, cfg.need_storage(), cfg.policy, plan_id, cfg.now,
-                           cfg.actor, cfg.clock, dry_run, allow_mass_delete)
+    with _progress(ctx, f"applying plan {plan_id}"):
+        result = service.apply(cfg.catalog, cfg.need_storage(), cfg.policy, plan_id, cfg.now,
+                               cfg.actor, cfg.clock, dry_run, allow_mass_delete)
     click.echo(render.to_json(render.apply_document(result)) if as_json
                else render.apply_text(result), nl=False)
     if result.failures:
@@ -290,28 +382,30 @@ def apply_command(ctx: click.Context, plan_id: int, dry_run: bool, allow_mass_de
 @click.option("--metrics", "metrics_path", type=click.Path(dir_okay=False, path_type=Path),
               help="Write Prometheus text exposition here (node-exporter textfile collector).")
 @click.option("--deep", is_flag=True, help="Re-read every kept object and check it.")
+@click.option("--details", is_flag=True, help="After the summary, the state of every day.")
 @click.pass_context
 @reports_errors
 @signs_checkpoint
 def verify_command(ctx: click.Context, server: str, as_json: bool, metrics_path: Path | None,
-                   deep: bool) -> None:
+                   deep: bool, details: bool) -> None:
     """Prove the promises: PITR coverage, dailies, holds, locks, integrity. Exit 1 on errors."""
     cfg = settings(ctx)
+    if metrics_path is not None:
+        _check_folder(metrics_path, "--metrics")
     if deep:
-        with click.progressbar(length=0, label="re-reading", file=sys.stderr) as bar:
-            def total(n: int) -> None:
-                bar.length = n
-
+        with _progress(ctx, f"re-reading {server}'s objects") as bar:
             result = service.verify_server(cfg.catalog, cfg.need_storage(), cfg.policy, server,
-                                           cfg.now, cfg.actor, cfg.clock, True, bar.update,
-                                           total)
+                                           cfg.now, cfg.actor, cfg.clock, True, bar.step,
+                                           bar.total)
     else:
         result = service.verify_server(cfg.catalog, cfg.need_storage(), cfg.policy, server,
                                        cfg.now, cfg.actor, cfg.clock, False)
-    if metrics_path is not None:
-        render.write_metrics(metrics_path, result.coverage, result.findings, cfg.now)
     click.echo(render.to_json(render.verify_document(result)) if as_json
-               else render.verify_text(result), nl=False)
+               else render.verify_text(result, details), nl=False)
+    if metrics_path is not None:  # after the verdict: a failure to write cannot hide it
+        from retention.verify import write_metrics  # prometheus_client: atomic, escaped
+
+        write_metrics(metrics_path, result.coverage, result.findings, cfg.now)
     if any(f.severity == "error" for f in result.findings):
         sys.exit(1)
 
@@ -346,28 +440,39 @@ def drill_command(ctx: click.Context, server: str, at_text: str | None, sample: 
 @click.option("--server", required=True)
 @click.option("--allow-mass-delete", is_flag=True)
 @click.option("--json", "as_json", is_flag=True)
+@click.option("--details", is_flag=True,
+              help="After the summary, every backup and WAL range of the plan with its reasons.")
 @click.pass_context
 @reports_errors
 @signs_checkpoint
-def run_command(ctx: click.Context, server: str, allow_mass_delete: bool, as_json: bool) -> None:
+def run_command(ctx: click.Context, server: str, allow_mass_delete: bool, as_json: bool,
+                details: bool) -> None:
     """The daily job: sync, plan, apply. Exit 1 when an error finding remains."""
     cfg = settings(ctx)
     storage = cfg.need_storage()
-    synced = service.sync(cfg.catalog, storage, server, cfg.now, cfg.actor, cfg.clock)
+    with _progress(ctx, f"syncing {server}"):
+        synced = service.sync(cfg.catalog, storage, server, cfg.now, cfg.actor, cfg.clock)
     stored = service.plan_server(cfg.catalog, cfg.policy, server, cfg.now, cfg.actor,
                                  allow_mass_delete)
-    applied = service.apply(cfg.catalog, storage, cfg.policy, stored.plan_id, cfg.now,
-                            cfg.actor, cfg.clock, False, allow_mass_delete)
+    with _progress(ctx, f"applying plan {stored.plan_id}"):
+        applied = service.apply(cfg.catalog, storage, cfg.policy, stored.plan_id, cfg.now,
+                                cfg.actor, cfg.clock, False, allow_mass_delete)
     if as_json:
         click.echo(render.to_json({"sync": render.sync_document(synced),
                                    "plan": {"plan_id": stored.plan_id,
                                             **render.plan_document(stored.plan)},
                                    "apply": render.apply_document(applied)}), nl=False)
     else:
-        # the plan carries the sync's findings (service.plan_server): shown once, with the plan
+        # the plan carries the sync's findings (service.plan_server): shown once, with the plan.
+        # The summary first (what was synced, planned, applied, what to do), then the table.
+        plan = stored.plan
         click.echo(render.sync_text(replace(synced, findings=()))
-                   + render.plan_text(stored.plan, stored.policy)
-                   + render.apply_text(applied), nl=False)
+                   + "\n".join(render.plan_summary(plan, stored.policy)) + "\n"
+                   + render.apply_text(applied)
+                   + "".join(f"{line}\n" for line in render.plan_next(plan, stored.plan_id,
+                                                                      details, applied=True))
+                   + ("\n" + "\n".join(render.plan_table(plan, stored.policy)) + "\n"
+                      if details else ""), nl=False)
     errors = [f for f in (*synced.findings, *stored.plan.findings) if f.severity == "error"]
     if errors or applied.failures:
         sys.exit(1)
@@ -378,6 +483,14 @@ def run_command(ctx: click.Context, server: str, allow_mass_delete: bool, as_jso
 
 def _emit(as_json: bool, document: Any, text: str) -> None:
     click.echo(render.to_json(document) if as_json else text, nl=False)
+
+
+def _progress(ctx: click.Context, label: str) -> Any:
+    """A progress bar on stderr (retention.progress): only on a terminal, never with
+    --quiet / REX_QUIET."""
+    from retention.progress import progress
+
+    return progress(label, quiet=bool(ctx.find_root().params.get("quiet")))
 
 
 @main.group()
@@ -677,12 +790,9 @@ def offboard_command(ctx: click.Context, tenant_id: str, from_backup: str | None
     request = off.Request(tenant_id, out, from_backup,
                           parse_instant(at_text, "--at") if at_text else None, server,
                           suite_dbname, upload)
-    with click.progressbar(length=0, label=f"offboarding {tenant_id}", file=sys.stderr) as bar:
-        def total(n: int) -> None:
-            bar.length = n
-
+    with _progress(ctx, f"offboarding {tenant_id}") as bar:
         done = off.offboard(places, request, cfg.now, cfg.actor, cfg.clock,
-                            Progress(total, bar.update), signing_clock=lambda: _now(None))
+                            Progress(bar.total, bar.step), signing_clock=lambda: _now(None))
     _emit(as_json, ro.offboard_document(done), ro.offboard_text(done))
 
 
@@ -695,32 +805,43 @@ def models() -> None:
 
 
 @models.command("init")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
-def models_init(ctx: click.Context) -> None:
+def models_init(ctx: click.Context, as_json: bool) -> None:
     """Create or upgrade the process-model tables in --suite-db (changes the Suite's schema)."""
     from exporters import service as models_service
 
     before, after = models_service.init_models(settings(ctx).suite_db)
-    click.echo(f"process-model tables at revision {after}" +
-               ("" if before == after else f" (was {before or 'absent'})"))
+    _emit(as_json, {"revision": after, "was": before, "changed": before != after},
+          f"process-model tables at revision {after}"
+          + ("" if before == after else f" (was {before or 'absent'})") + "\n")
 
 
 @models.command("import")
 @click.argument("files", nargs=-1, required=True,
                 type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.option("--tenant", required=True, help="Tenant id; an unknown tenant is added.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
-def models_import(ctx: click.Context, files: tuple[Path, ...], tenant: str) -> None:
+def models_import(ctx: click.Context, files: tuple[Path, ...], tenant: str,
+                  as_json: bool) -> None:
     """Import BPMN 2.0 files; a model id seen before gets a new version. An embedded SQLite
-    --suite-db gets its tables created; any other database needs `rex models init` first."""
+    --suite-db gets its tables created; any other database needs `rex models init` first. An
+    unknown tenant is added to rex's tenants too (named by its id; `rex tenant status` shows
+    it, `rex contract set` gives it a contract)."""
     from exporters import render as models_render
     from exporters import service as models_service
+    from retention import clients
 
     cfg = settings(ctx)
     done = models_service.import_models(cfg.suite_db, tenant, list(files), cfg.now)
-    click.echo(models_render.imported_text(done), nl=False)
+    added = clients.ensure_tenant(cfg.catalog, tenant, cfg.now, cfg.actor)
+    note = (f"tenant {tenant} added to rex's tenants (named {tenant}); give it a contract with "
+            f"`rex contract set {tenant} --start DATE --period 12mo`\n" if added else "")
+    _emit(as_json, {**models_render.imported_document(tenant, done), "tenant_added": added},
+          models_render.imported_text(done) + note)
 
 
 @models.command("list")
@@ -751,11 +872,12 @@ def models_list(ctx: click.Context, tenant: str, as_json: bool) -> None:
               show_default=True, help="XPDL version written by --format xpdl (and all).")
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory; files are written as <model-id>.<ext>.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
 @signs_checkpoint
 def export_command(ctx: click.Context, tenant: str, model_id: str | None, version: int | None,
-                   format_name: str, xpdl_version: str, out: Path) -> None:
+                   format_name: str, xpdl_version: str, out: Path, as_json: bool) -> None:
     """Export a tenant's process models, one file per model."""
     from exporters import render as models_render
     from exporters import service as models_service
@@ -763,9 +885,11 @@ def export_command(ctx: click.Context, tenant: str, model_id: str | None, versio
 
     cfg = settings(ctx)
     require_export_consent(cfg.catalog, cfg.policy, tenant, cfg.now, cfg.actor)  # exit 1 if not
-    done = models_service.export_models(cfg.suite_db, tenant, format_name, out,
-                                        model_id, version, xpdl_version)
-    click.echo(models_render.exported_text(done), nl=False)
+    with _progress(ctx, f"exporting {tenant}'s models") as bar:
+        done = models_service.export_models(cfg.suite_db, tenant, format_name, out, model_id,
+                                            version, xpdl_version, bar.total, bar.step)
+    _emit(as_json, models_render.exported_document(tenant, format_name, done),
+          models_render.exported_text(done))
     click.echo(models_render.export_warnings(done), nl=False, err=True)
 
 
@@ -855,19 +979,39 @@ def demo_command(ctx: click.Context, directory: Path) -> None:
     group = ["--now", z(cfg.now), "--catalog", f"sqlite:///{root / 'rex.db'}",
              "--storage", (root / "storage").as_uri(), "--exports", (root / "exports").as_uri(),
              "--actor", "demo", "--policy", cfg.policy]
+    failed = []
     for number, (name, args) in enumerate(_demo_steps(root, cfg.now, held), start=1):
         signing = ["--signing-key", str(root / "keys" / "private.pem")] if number > 1 else []
         verdict = _demo_step(root, [*group, *signing], name, args, number)
         click.echo(f"  {number:2d}. rex {' '.join(args[:2])}: {verdict}")
+        if verdict.startswith("FAILED"):
+            failed.append(f"logs/{number:02d}-{name}.txt")
+    rex = _rex_command()
     click.echo(f"\neverything is in {root}: rex.db (catalog and ledger), storage/ (backups), "
-               "exports/ (delivered bundles, signed checkpoints), offboarding/, evidence/ "
-               "(report.json, report.pdf), keys/, logs/ (each command's output)\nnext, try:\n"
+               "exports/ (delivered bundles and signed checkpoints, in the local store's "
+               "versioned layout), offboarding/, evidence/ (report.json, report.pdf), keys/, "
+               "logs/ (each command's output)\nnext, try:\n"
                f"  cd {root} && export REX_CATALOG=sqlite:///rex.db "
                f"REX_STORAGE={(root / 'storage').as_uri()} "
                f"REX_EXPORTS={(root / 'exports').as_uri()} REX_NOW={z(cfg.now)}\n"
-               "  rex tenant status initech\n  rex hold list\n  rex plan --server suite\n"
-               "  rex evidence verify --public-key keys/public.pem\n"
-               "  rex evidence verify evidence/report.json --public-key keys/public.pem")
+               f"  {rex} tenant status initech\n  {rex} hold list\n"
+               f"  {rex} plan --server suite\n"
+               f"  {rex} evidence verify --public-key keys/public.pem\n"
+               f"  {rex} evidence verify evidence/report.json --public-key keys/public.pem")
+    if failed:
+        raise ViolationError(f"demo: {len(failed)} step(s) failed; see {', '.join(failed)} "
+                             f"in {root}")
+
+
+def _rex_command() -> str:
+    """How to call rex from a new shell: `rex` when it is on PATH, else this executable's path
+    (after the README's first command it is .venv/bin/rex, which PATH does not hold)."""
+    import shutil
+
+    running = Path(sys.argv[0])
+    if shutil.which("rex") or running.name != "rex":
+        return "rex"
+    return str(running.resolve())
 
 
 # --- evidence ---
@@ -882,14 +1026,17 @@ def evidence() -> None:
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for private.pem (mode 0600: --signing-key) and public.pem "
                    "(for auditors: --public-key).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @reports_errors
-def evidence_keygen(out: Path) -> None:
+def evidence_keygen(out: Path, as_json: bool) -> None:
     """Write a new Ed25519 key pair for signing ledger checkpoints."""
     from retention.evidence import service as evidence_service
 
     private, public, fingerprint = evidence_service.keygen(out)
-    click.echo(f"wrote {private} (keep it secret; --signing-key / REX_SIGNING_KEY) and "
-               f"{public} (give it to auditors)\nfingerprint {fingerprint}")
+    _emit(as_json, {"private_key": str(private), "public_key": str(public),
+                    "fingerprint": fingerprint},
+          f"wrote {private} (keep it secret; --signing-key / REX_SIGNING_KEY) and "
+          f"{public} (give it to auditors)\nfingerprint {fingerprint}\n")
 
 
 @evidence.command("verify")
@@ -930,10 +1077,11 @@ def evidence_verify(ctx: click.Context, report: Path | None, public_key: Path | 
 @click.option("--out", required=True, type=click.Path(file_okay=False, path_type=Path),
               help="Directory for report.json and report.pdf.")
 @click.option("--server", default=None, help="Only this server (default: every server).")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
 def evidence_report(ctx: click.Context, first: str, last: str, out: Path,
-                    server: str | None) -> None:
+                    server: str | None, as_json: bool) -> None:
     """Write the auditor's report (report.json, report.pdf) over a period; with --signing-key
     it is signed. Findings do not fail the command: the report shows them."""
     from retention.evidence import text as evidence_text
@@ -942,4 +1090,4 @@ def evidence_report(ctx: click.Context, first: str, last: str, out: Path,
 
     written = write_report(settings(ctx), parse_date(first, "--from"), parse_date(last, "--to"),
                            out, server)
-    click.echo(evidence_text.written_text(written), nl=False)
+    _emit(as_json, evidence_text.written_document(written), evidence_text.written_text(written))

@@ -37,3 +37,15 @@ def exported_text(items: list[Exported]) -> str:
 
 def export_warnings(items: list[Exported]) -> str:
     return "".join(f"rex: warning: {e.path}: {w}\n" for e in items for w in e.warnings)
+
+
+def imported_document(tenant: str, items: list[Imported]) -> dict[str, object]:
+    return {"tenant": tenant, "imported": [
+        {"model_id": i.model_id, "version": i.version, "name": i.name, "source": i.source}
+        for i in items]}
+
+
+def exported_document(tenant: str, format_name: str, items: list[Exported]) -> dict[str, object]:
+    return {"tenant": tenant, "format": format_name, "files": [
+        {"path": str(e.path), "model_id": e.model_id, "version": e.version, "size": e.size,
+         "sha256": e.sha256, "warnings": list(e.warnings)} for e in items]}

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -115,9 +116,11 @@ def format_names(format_name: str, xpdl_version: str = "2.2") -> list[str]:
 
 def export_models(url: str, tenant: str, format_name: str, out: Path,
                   model_id: str | None = None, version: int | None = None,
-                  xpdl_version: str = "2.2") -> list[Exported]:
+                  xpdl_version: str = "2.2", total: Callable[[int], None] | None = None,
+                  step: Callable[[int], None] | None = None) -> list[Exported]:
     """Write ``out/<model-id>.<suffix>`` per model and format (latest version unless
-    ``version``); ``format_name`` ``all`` writes every format."""
+    ``version``); ``format_name`` ``all`` writes every format. ``total(files)`` is called once
+    and ``step(1)`` after each file (progress)."""
     formats = [get_format(name) for name in format_names(format_name, xpdl_version)]
     if version is not None and model_id is None:
         raise InputError("--version needs --model: versions are numbered per model")
@@ -126,8 +129,13 @@ def export_models(url: str, tenant: str, format_name: str, out: Path,
         raise StoreError(f"tenant {tenant}: no process models stored; nothing to export")
     out.mkdir(parents=True, exist_ok=True)
     done: list[Exported] = []
+    if total is not None:
+        total(len(formats) * len(models))
     for fmt in formats:
-        done += [_export_one(fmt, model, number, out) for model, number in models]
+        for model, number in models:
+            done.append(_export_one(fmt, model, number, out))
+            if step is not None:
+                step(1)
     return done
 
 

@@ -96,20 +96,39 @@ def tenant_add(catalog_url: str, policy_ref: str, tenant_id: str, name: str,
     name = _text(name, "--name", f"tenant add {tenant_id}")
     policy = load_policy(policy_ref)
     with Session(open_catalog(catalog_url)) as session, session.begin():
-        if session.get(TenantRow, tenant_id) is not None:
+        row = session.get(TenantRow, tenant_id)
+        if row is not None and row.name != tenant_id:  # named by `models import`: completed
             raise InputError(f"tenant add: {tenant_id} is in the catalog already; "
                              f"`rex tenant status {tenant_id}` shows it")
         missing = book.unknown_servers(session, servers)
         if missing:
             raise InputError(f"tenant add {tenant_id}: server(s) {', '.join(missing)} are not "
                              "in the catalog; check the names or run `rex sync --server NAME`")
-        row = TenantRow(id=tenant_id, name=name, servers=sorted(servers) or None,
-                        terminated_at=None, added_at=now, added_by=actor)
-        session.add(row)
+        if row is None:
+            row = TenantRow(id=tenant_id, name=name, servers=sorted(servers) or None,
+                            terminated_at=None, added_at=now, added_by=actor)
+            session.add(row)
+        else:
+            row.name, row.servers = name, sorted(servers) or None
         repo.append(session, now, actor, "tenant-add", tenant_id,
                     {"name": name, "servers": sorted(servers) or "all"})
         session.flush()
         return _info(session, policy, row, now)
+
+
+def ensure_tenant(catalog_url: str, tenant_id: str, now: datetime, actor: str) -> bool:
+    """Make ``tenant_id`` one of rex's tenants (named by its id, data on every server) unless it
+    is already; True when it was added. For `models import`: one tenant registry, so that the
+    tenant's contract, consent, export and offboarding all know it."""
+    check_tenant_id(tenant_id, "models import --tenant")
+    with Session(open_catalog(catalog_url)) as session, session.begin():
+        if session.get(TenantRow, tenant_id) is not None:
+            return False
+        session.add(TenantRow(id=tenant_id, name=tenant_id, servers=None, terminated_at=None,
+                              added_at=now, added_by=actor))
+        repo.append(session, now, actor, "tenant-add", tenant_id,
+                    {"name": tenant_id, "servers": "all", "by": "models import"})
+        return True
 
 
 def tenant_list(catalog_url: str, policy_ref: str, now: datetime) -> list[TenantInfo]:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
+from collections.abc import Iterable
 from datetime import datetime
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from retention.calendar import local_day
 from retention.model import Plan
-from retention.policy import Policy
+from retention.policy import SCHEMA_VERSION, Policy
 from retention.timeutil import format_instant
 from retention.verify import metrics
 from retention.wal import segment_name
@@ -68,12 +71,106 @@ def _table(header: list[str], rows: list[list[str]]) -> list[str]:
     return [fmt.format(*header).rstrip(), *(fmt.format(*r).rstrip() for r in rows)]
 
 
-def plan_text(plan: Plan, policy: Policy | None) -> str:
-    """Table of points (end time in the policy's timezone), WAL ranges, tenants, findings."""
+AMSTERDAM = ZoneInfo("Europe/Amsterdam")
+
+
+def local_time(instant: datetime | None, tz: ZoneInfo | None = None,
+               missing: str = "-") -> str:
+    """An instant for people: wall-clock time in the policy's zone (Amsterdam) with the zone's
+    abbreviation, ``2027-03-30 00:00 CEST``; JSON keeps UTC ``...Z``."""
+    if instant is None:
+        return missing
+    local = instant.astimezone(tz or AMSTERDAM)
+    return f"{local:%Y-%m-%d %H:%M %Z}"
+
+
+def finding_line(f: Any) -> str:
+    """One finding, one line (text output of every command)."""
+    return f"{f.severity.upper()} {f.code} [{f.subject}]: {f.message}"
+
+
+def reason_kind(reason: str) -> str:
+    """A reason without its per-item detail, for counting (``daily 2026-06-01`` -> ``daily``);
+    holds and leases keep their id: each is its own story."""
+    for prefix in ("daily ", "parent-of ", "wal-of "):
+        if reason.startswith(prefix):
+            return prefix.strip()
+    for prefix in ("locked until", "frozen", "mass-delete refused"):
+        if reason.startswith(prefix):
+            return prefix
+    return reason
+
+
+def _by_reason(weighted: Iterable[tuple[tuple[str, ...], int]]) -> str:
+    counts: Counter[str] = Counter()
+    for reasons, weight in weighted:
+        for kind in dict.fromkeys(reason_kind(r) for r in reasons):
+            counts[kind] += weight
+    return ", ".join(f"{n} {k}" for k, n in sorted(counts.items(), key=lambda kv: (-kv[1], kv[0])))
+
+
+def _counted(noun: str, action: str, items: list[tuple[tuple[str, ...], int]]) -> str:
+    total = sum(w for _, w in items)
+    reasons = _by_reason(items)
+    return f"{action} {total} {noun}" + (f": {reasons}" if total else "")
+
+
+def plan_summary(plan: Plan, policy: Policy | None) -> list[str]:
+    """The plan for people, short: counts per action and per reason (a backup kept for two
+    reasons counts under both), tenants' holds, findings one line each."""
+    tz = policy.tz if policy else None
+    points = [(d.action, d.reasons) for d in plan.points]
+    wal = [(d.action, d.reasons, d.last - d.first + 1) for d in plan.wal]
+    servers = sorted({d.server for d in plan.points} | {d.server for d in plan.wal})
+    lines = [f"plan for {', '.join(servers) or 'no server'} at {local_time(plan.now, tz)} "
+             f"(policy {plan.policy_name})"
+             + ("; FROZEN: nothing is deleted" if plan.frozen else "")]
+    for action, verb in (("keep", "kept"), ("delete", "deleted")):
+        chosen = [(r, 1) for a, r in points if a == action]
+        lines.append("  " + _counted("backups", verb, chosen))
+    for action, verb in (("keep", "kept"), ("delete", "deleted")):
+        ranges = [(r, n) for a, r, n in wal if a == action]
+        lines.append("  " + _counted("WAL segments", verb, ranges)
+                     + f" ({len(ranges)} range{'s' if len(ranges) != 1 else ''})")
+    lines += [f"  tenant {t.tenant} on {t.server}: final backup {t.final_backup or '-'}, hold "
+              f"until {local_time(t.hold_until, tz)}, erasure "
+              f"{local_time(t.erasure_date, tz, 'indefinite')}" for t in plan.tenants]
+    lines += [finding_line(f) for f in plan.findings] or ["no findings"]
+    return lines
+
+
+def plan_next(plan: Plan, plan_id: int | None, details: bool = False,
+              applied: bool = False) -> list[str]:
+    """What to do next, in words."""
+    todo: list[str] = []
+    errors = sum(1 for f in plan.findings if f.severity == "error")
+    if errors:
+        todo.append(f"{errors} error finding(s): an SLA promise is broken or at risk; fix what "
+                    "they name (exit 1)")
+    if any(f.code == "mass-delete-refused" for f in plan.findings):
+        todo.append("if these deletions are intended, run again with --allow-mass-delete")
+    if plan_id is not None and not applied:
+        todo.append(f"plan {plan_id} stored; apply it with: rex apply {plan_id}")
+    if not details:
+        todo.append("every backup and WAL range with its reasons: add --details")
+    return [f"next: {t}" for t in todo]
+
+
+def plan_text(plan: Plan, policy: Policy | None, details: bool = True,
+              plan_id: int | None = None) -> str:
+    """The short summary and what to do first; with ``details`` then the table of points
+    (end time and expiry in the policy's timezone), WAL ranges and tenants."""
+    lines = [*plan_summary(plan, policy), *plan_next(plan, plan_id, details)]
+    if details:
+        lines += ["", *plan_table(plan, policy)]
+    return "\n".join(lines) + "\n"
+
+
+def plan_table(plan: Plan, policy: Policy | None) -> list[str]:
     tz = policy.tz if policy else None
     doc = plan_document(plan)
     point_rows = [[d.server, d.id, _local(d.end_time, tz), d.action, ", ".join(d.reasons),
-                   format_instant(d.expires) or "-"] for d in plan.points]
+                   local_time(d.expires, tz)] for d in plan.points]
     lines = _table(["SERVER", "ID", f"END ({policy.timezone if policy else 'UTC'})", "ACTION",
                     "REASONS", "EXPIRES"], point_rows)
     wal_rows = [[w["server"], str(w["timeline"]), w["first"], w["last"], str(w["segments"]),
@@ -82,15 +179,11 @@ def plan_text(plan: Plan, policy: Policy | None) -> str:
                           wal_rows)]
     if plan.tenants:
         lines += ["", *_table(["TENANT", "SERVER", "FINAL BACKUP", "HOLD UNTIL", "ERASURE"],
-                              [[t["tenant"], t["server"], t["final_backup"] or "-",
-                                t["hold_until"], t["erasure_date"] or "indefinite"]
-                               for t in doc["tenants"]])]
-    s = doc["summary"]
-    lines += ["", f"{s['points_keep']} backups kept, {s['points_delete']} deleted; "
-              f"{s['wal_segments_keep']} WAL segments kept, {s['wal_segments_delete']} deleted"
-              + ("; FROZEN: nothing is deleted" if plan.frozen else "")]
-    lines += [f"{f.severity.upper()} {f.code} [{f.subject}]: {f.message}" for f in plan.findings]
-    return "\n".join(lines) + "\n"
+                              [[t.tenant, t.server, t.final_backup or "-",
+                                local_time(t.hold_until, tz),
+                                local_time(t.erasure_date, tz, "indefinite")]
+                               for t in plan.tenants])]
+    return lines
 
 
 def _local(instant: Any, tz: Any) -> str:
@@ -100,6 +193,26 @@ def _local(instant: Any, tz: Any) -> str:
         return format_instant(instant) or "-"
     local = instant.astimezone(tz)
     return f"{local_day(instant, tz)} {local:%H:%M}"
+
+
+def policy_document(policy: Policy) -> dict[str, Any]:
+    """The policy as plain data: its settings as written, its source and sha256, and the
+    plain-English text."""
+    p, g, lock = policy.pitr, policy.guards, policy.object_lock
+    return {
+        "name": policy.name, "schema_version": SCHEMA_VERSION, "timezone": policy.timezone,
+        "pitr": {"window": str(p.window), "margin": str(p.margin),
+                 "max_archive_lag": str(p.max_archive_lag)},
+        "daily": {"keep": str(policy.daily.keep)},
+        "post_termination": {"hold": str(policy.post_termination.hold),
+                             "erasure_grace": str(policy.post_termination.erasure_grace)},
+        "guards": {"max_backup_age": str(g.max_backup_age),
+                   "max_delete_fraction": g.max_delete_fraction,
+                   "failed_grace": str(g.failed_grace),
+                   "running_timeout": str(g.running_timeout)},
+        "object_lock": {"mode": lock.mode, "default_retention": str(lock.default_retention)},
+        "source": policy.source, "sha256": policy.sha256, "text": str(policy),
+    }
 
 
 def policy_text(policy: Policy) -> str:
@@ -116,8 +229,7 @@ def sync_document(result: Any) -> dict[str, Any]:
 def sync_text(result: Any) -> str:
     lines = [f"synced {result.server}: {result.points} backups, {result.objects} object versions,"
              f" {result.wal_runs} WAL runs ({result.backup_infos_read} backup.info read)"]
-    lines += [f"{f.severity.upper()} {f.code} [{f.subject}]: {f.message}"
-              for f in result.findings]
+    lines += [finding_line(f) for f in result.findings]
     return "\n".join(lines) + "\n"
 
 
@@ -162,13 +274,15 @@ def verify_document(v: Any) -> dict[str, Any]:
     }
 
 
-def verify_text(v: Any) -> str:
+def verify_text(v: Any, details: bool = False) -> str:
+    """Short by default: the window, dailies, gaps (each with the interval it breaks),
+    findings one line each and what to do; ``details`` adds the state of every day."""
     cov, doc = v.coverage, verify_document(v)
     states = [s for _, s in cov.days]
     lines = [
-        f"server {cov.server}: PITR window from {doc['window_start']}; newest backup ended "
-        f"{doc['newest_backup_end'] or 'never'}; newest WAL archived "
-        f"{doc['newest_wal_archived'] or 'never'}",
+        f"server {cov.server}: PITR window from {local_time(cov.window_start)}; newest backup "
+        f"ended {local_time(cov.newest_end, missing='never')}; newest WAL archived "
+        f"{local_time(cov.newest_wal, missing='never')}",
         f"dailies of the last six months: {states.count('present')} present, "
         f"{states.count('missing')} missing, {states.count('before-first-backup')} before the "
         "first backup",
@@ -176,11 +290,22 @@ def verify_text(v: Any) -> str:
         + (" (re-read)" if v.deep else " (listing)"),
     ]
     lines += [f"  gap {g['first']}..{g['last']}: unrestorable from "
-              f"{g['unrestorable_from'] or 'the start'} to {g['unrestorable_to'] or 'now'}"
-              for g in doc["gaps"]]
-    lines += [f"{f.severity.upper()} {f.code} [{f.subject}]: {f.message}" for f in v.findings]
+              f"{local_time(gap.unrestorable_from, missing='the start')} to "
+              f"{local_time(gap.unrestorable_to, missing='now')}"
+              for g, gap in zip(doc["gaps"], cov.gaps, strict=True)]
+    lines += [finding_line(f) for f in v.findings]
+    errors = sum(1 for f in v.findings if f.severity == "error")
     if not v.findings:
         lines.append("all promises hold")
+    elif errors:
+        lines.append(f"next: {errors} error finding(s): an SLA promise is broken or at risk; "
+                     "fix what they name, then run `rex verify` again (exit 1)")
+    else:
+        lines.append("next: no promise is broken; look at the warnings above")
+    if details:
+        lines += ["", *_table(["DAY", "DAILY"], [[d.isoformat(), s] for d, s in cov.days])]
+    else:
+        lines.append("next: the state of every day: add --details")
     return "\n".join(lines) + "\n"
 
 
@@ -202,7 +327,7 @@ def drill_text(results: Any) -> str:
     for r in results:
         verdict = "PASSED" if r.passed else "FAILED"
         took = f" in {r.restore_seconds:.1f} s" if r.restore_seconds is not None else ""
-        lines.append(f"drill {r.server} to {format_instant(r.instant)} from backup "
+        lines.append(f"drill {r.server} to {local_time(r.instant)} from backup "
                      f"{r.point or '-'}: {verdict}{took}: {r.message}")
         lines += [f"  {name}: {count} rows" for name, count in sorted(r.counts.items())]
         if r.check is not None:

@@ -1,6 +1,9 @@
 """Output of the client-lifecycle commands: plain data for `--json`, text tables for people.
 
-Dates are Amsterdam calendar dates (``2026-10-01``), instants UTC (``...Z``).
+In JSON, dates are Amsterdam calendar dates (``2026-10-01``) and instants UTC (``...Z``); a
+period's ``end`` and a contract's ``ends`` are the first day *without* it. For people, text shows
+instants in Amsterdam time with the zone (``2027-03-30 00:00 CEST``) and a period or contract by
+its last day, so a one-month contract from 31 January reads "last day 2026-02-27" everywhere.
 """
 
 from __future__ import annotations
@@ -13,12 +16,17 @@ from retention.clients import DueContract, TenantInfo, TenantStatus
 from retention.consent import ConsentView
 from retention.contracts import Period
 from retention.legalholds import HoldView
-from retention.render import _table
+from retention.render import _table, finding_line, local_time
 from retention.timeutil import format_instant
 
 
 def _day(value: date | None) -> str | None:
     return value.isoformat() if value else None
+
+
+def _last_day(first_day_without: date | None) -> str:
+    """For people: the last day of a period or contract that ends before ``first_day_without``."""
+    return (first_day_without - timedelta(days=1)).isoformat() if first_day_without else "-"
 
 
 def _period(p: Period | None) -> dict[str, Any] | None:
@@ -54,11 +62,11 @@ def tenants_text(tenants: Sequence[TenantInfo]) -> str:
     if not tenants:
         return "no tenants; add one with `rex tenant add ID --name NAME`\n"
     rows = [[t.id, t.name, ",".join(t.servers) if t.servers else "all", t.contract.state,
-             _day(t.contract.period.end if t.contract.period else None) or "-",
-             _day(t.contract.ends) or "-", format_instant(t.hold_until) or "-", t.offboarding]
+             _last_day(t.contract.period.end if t.contract.period else None),
+             _last_day(t.contract.ends), local_time(t.hold_until), t.offboarding]
             for t in tenants]
-    return "\n".join(_table(["TENANT", "NAME", "SERVERS", "CONTRACT", "PERIOD END", "ENDS",
-                             "HOLD UNTIL", "OFFBOARDING"], rows)) + "\n"
+    return "\n".join(_table(["TENANT", "NAME", "SERVERS", "CONTRACT", "PERIOD LAST DAY",
+                             "CONTRACT LAST DAY", "HOLD UNTIL", "OFFBOARDING"], rows)) + "\n"
 
 
 def status_document(s: TenantStatus) -> dict[str, Any]:
@@ -73,28 +81,26 @@ def status_document(s: TenantStatus) -> dict[str, Any]:
 
 
 def status_text(s: TenantStatus) -> str:
-    doc = status_document(s)
-    period = doc["current_period"]
-    lines = [f"tenant {doc['tenant']} ({doc['name']}), servers: "
-             f"{', '.join(doc['servers']) if isinstance(doc['servers'], list) else 'all'}",
-             f"contract: {doc['contract_state']}"
-             + (f", period {period['number']} {period['start']} .. {period['end']}"
-                f" (reminder {doc['reminder']})" if period else "")
-             + (f", ends {doc['ends']}" if doc["ends"] else "")]
-    if doc["termination"]:
-        t = doc["termination"]
-        lines.append(f"terminated effective {t['effective']} ({t['terminated_at']}) by "
-                     f"{t['by']}: {t['reason']}")
-    if doc["hold_until"]:
-        lines.append(f"hold until: {doc['hold_until']}")
-    lines += [f"  {h['server']}: final backup {h['final_backup'] or '-'}, erasure "
-              f"{h['erasure_date'] or 'not yet known'}" for h in doc["servers_held"]]
-    if doc["ended_at"]:
-        lines.append(f"erasure date: {doc['erasure_date'] or 'not yet known'}")
-    lines.append(f"offboarding: {doc['offboarding']}" + (
-        f" (bundle sha256 {doc['offboarding_sha256']})" if doc["offboarding_sha256"] else ""))
-    lines += [f"{f['severity'].upper()} {f['code']} [{f['subject']}]: {f['message']}"
-              for f in doc["findings"]]
+    info, c = s.info, s.info.contract
+    servers = ", ".join(info.servers) if info.servers else "all"
+    lines = [f"tenant {info.id} ({info.name}), servers: {servers}",
+             f"contract: {c.state}"
+             + (f", period {c.period.number} {c.period.start} to {_last_day(c.period.end)}"
+                f" (reminder {c.reminder})" if c.period else "")
+             + (f", last day {_last_day(c.ends)}" if c.ends else "")]
+    if info.termination:
+        t = info.termination
+        lines.append(f"terminated effective {t.effective} (first day without a contract, from "
+                     f"{local_time(t.terminated_at)}) by {t.by}: {t.reason}")
+    if info.hold_until:
+        lines.append(f"hold until: {local_time(info.hold_until)}")
+    lines += [f"  {o.server}: final backup {o.final_backup or '-'}, erasure "
+              f"{local_time(o.erasure_date, missing='not yet known')}" for o in s.outcomes]
+    if info.ended_at:
+        lines.append(f"erasure date: {local_time(s.erasure_date, missing='not yet known')}")
+    lines.append(f"offboarding: {info.offboarding}" + (
+        f" (bundle sha256 {info.bundle_sha256})" if info.bundle_sha256 else ""))
+    lines += [finding_line(f) for f in s.findings]
     return "\n".join(lines) + "\n"
 
 
@@ -108,9 +114,9 @@ def due_document(found: Sequence[DueContract], within: str) -> dict[str, Any]:
 def due_text(found: Sequence[DueContract], within: str) -> str:
     if not found:
         return f"no contract period ends within {within}\n"
-    rows = [[d.tenant, d.name, d.period.end.isoformat(), d.reminder.isoformat(),
+    rows = [[d.tenant, d.name, _last_day(d.period.end), d.reminder.isoformat(),
              "yes" if d.renews else "no"] for d in found]
-    return "\n".join(_table(["TENANT", "NAME", "PERIOD END", "REMIND ON", "RENEWS"],
+    return "\n".join(_table(["TENANT", "NAME", "PERIOD LAST DAY", "REMIND ON", "RENEWS"],
                             rows)) + "\n"
 
 
@@ -125,7 +131,7 @@ def hold_document(h: HoldView) -> dict[str, Any]:
 def holds_text(holds: Sequence[HoldView]) -> str:
     if not holds:
         return "no holds\n"
-    rows = [[h.id, h.kind, h.server, h.target, format_instant(h.end) or "until released",
+    rows = [[h.id, h.kind, h.server, h.target, local_time(h.end, missing="until released"),
              h.state, h.reason, h.by] for h in holds]
     return "\n".join(_table(["ID", "KIND", "SERVER", "TARGET", "END", "STATE", "REASON", "BY"],
                             rows)) + "\n"
@@ -161,18 +167,20 @@ def contract_text(t: TenantInfo) -> str:
             + ("renews automatically" if terms.auto_renew else "does not renew")
             + f", reminder {terms.remind} before a period ends; now {c.state}")
     if c.period:
-        line += f", period {c.period.number} ends {c.period.end} (reminder {c.reminder})"
+        line += (f", period {c.period.number} has its last day on {_last_day(c.period.end)} "
+                 f"(reminder {c.reminder})")
     if c.ends:
-        line += f"; last day {c.ends - timedelta(days=1)}"
+        line += f"; last day of the contract {_last_day(c.ends)}"
     return line + "\n"
 
 
 def terminated_text(t: TenantInfo) -> str:
     ended = t.termination
     assert ended is not None
-    return (f"contract of {t.id} terminated effective {ended.effective} "
-            f"({format_instant(ended.terminated_at)}); post-termination hold until "
-            f"{format_instant(t.hold_until)}; offboarding {t.offboarding}\n")
+    return (f"contract of {t.id} terminated effective {ended.effective} (first day without a "
+            f"contract, from {local_time(ended.terminated_at)}; last day "
+            f"{_last_day(ended.effective)}); post-termination hold until "
+            f"{local_time(t.hold_until)}; offboarding {t.offboarding}\n")
 
 
 def placed_text(h: HoldView) -> str:
@@ -188,7 +196,7 @@ def released_text(h: HoldView) -> str:
 
 def granted_text(c: ConsentView) -> str:
     return (f"consent {c.id}: {c.by} allows {c.scope} of {c.tenant}'s data through {c.until} "
-            f"(expires {format_instant(c.expires)})\n")
+            f"(expires {local_time(c.expires)})\n")
 
 
 def revoked_text(c: ConsentView) -> str:

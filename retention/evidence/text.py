@@ -48,6 +48,21 @@ def report_text(v: Verdict, path: str) -> str:
     return "\n".join(lines) + "\n"
 
 
+def written_document(w: Written) -> dict[str, Any]:
+    """Where the report went and what it says, in brief (the report itself is report.json)."""
+    doc = w.document
+    counts: dict[str, int] = {}
+    for cov in doc["coverage"]:
+        for state, n in cov["counts"].items():
+            counts[state] = counts.get(state, 0) + n
+    return {"report_json": str(w.json_path), "report_pdf": str(w.pdf_path),
+            "period": doc["period"], "days": dict(sorted(counts.items())),
+            "findings": doc["findings"],
+            "ledger": {"entries": len(doc["ledger"]["entries"]),
+                       "head_seq": (doc["ledger"]["head"] or {}).get("seq"),
+                       "signer": doc["ledger"]["signer"]}}
+
+
 def written_text(w: Written) -> str:
     doc = w.document
     counts: dict[str, int] = {}

@@ -50,7 +50,7 @@ def test_import_list_export_on_the_embedded_default(rex: CliRunner, tmp_path: Pa
 def test_suite_db_option_and_environment(rex: CliRunner, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'suite.db'}"
     rex.invoke(main, ["--suite-db", url, "models", "import", str(MINIMAL), "--tenant", "t"])
-    assert (tmp_path / "suite.db").exists() and not (tmp_path / "rex.db").exists()
+    assert (tmp_path / "suite.db").exists()  # the models; rex.db (the catalog): its tenant
     listed = rex.invoke(main, ["models", "list", "--tenant", "t"], env={"REX_SUITE_DB": url})
     assert listed.exit_code == 0 and "order-handling" in listed.output
     via_catalog = rex.invoke(main, ["models", "list", "--tenant", "t"],
@@ -91,3 +91,21 @@ def test_init_reports_the_revision(rex: CliRunner) -> None:
     assert first.exit_code == 0 and "revision pm0001 (was absent)" in first.output
     assert rex.invoke(main, ["models", "init"]).output.strip() == \
         "process-model tables at revision pm0001"
+
+
+def test_importing_for_an_unknown_tenant_makes_it_one_of_rexs_tenants(rex: CliRunner) -> None:
+    """One registry: the tenant is listed, its export asks for consent (not "unknown tenant"),
+    and `tenant add` afterwards gives it its name."""
+    done = rex.invoke(main, [*NOW, "models", "import", str(MINIMAL), "--tenant", "newco",
+                             "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.stdout)["tenant_added"] is True
+    listed = json.loads(rex.invoke(main, [*NOW, "tenant", "list", "--json"]).stdout)
+    assert [t["tenant"] for t in listed["tenants"]] == ["newco"]
+    refused = rex.invoke(main, [*NOW, "export", "--tenant", "newco", "--format", "bpmn",
+                                "--out", "out"])
+    assert refused.exit_code == 1 and "consent grant" in refused.output
+    named = rex.invoke(main, [*NOW, "tenant", "add", "newco", "--name", "NewCo BV"])
+    assert named.exit_code == 0, named.output
+    again = rex.invoke(main, [*NOW, "tenant", "add", "newco", "--name", "Other"])
+    assert again.exit_code == 2

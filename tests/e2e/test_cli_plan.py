@@ -24,12 +24,26 @@ def rex(*args: str, env: dict[str, str] | None = None) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_plan_prints_a_table_and_a_summary() -> None:
+def test_plan_prints_a_summary_and_the_table_only_with_details() -> None:
     code, out, _ = rex("--now", NOW, "plan", "--inventory", str(EXAMPLE))
     assert code == 0
-    assert out.splitlines()[0].split() == ["SERVER", "ID", "END", "(Europe/Amsterdam)", "ACTION",
-                                           "REASONS", "EXPIRES"]
-    assert "backups kept" in out and "WAL segments kept" in out
+    lines = out.splitlines()
+    assert lines[0] == "plan for suite at 2026-11-29 03:00 CET (policy engage-sla-2024)"
+    assert lines[1].startswith("  kept 185 backups: 183 daily, 30 pitr-window, ")
+    assert lines[2] == "  deleted 46 backups: 43 expired, 3 failed-grace"
+    assert lines[3].startswith("  kept 1750 WAL segments: ")
+    assert lines[4] == "  deleted 7477 WAL segments: 7477 expired (159 ranges)"
+    assert "hold until 2027-04-01 00:00 CEST" in lines[5]  # Amsterdam, not ...T22:00:00Z
+    assert lines[-1] == "next: every backup and WAL range with its reasons: add --details"
+    assert len(lines) < 15 and "SERVER" not in out
+    code, detailed, _ = rex("--now", NOW, "plan", "--inventory", str(EXAMPLE), "--details")
+    assert code == 0
+    more = detailed.splitlines()
+    assert more[:5] == lines[:5]  # the summary comes first
+    header = more.index("") + 1
+    assert more[header].split() == ["SERVER", "ID", "END", "(Europe/Amsterdam)", "ACTION",
+                                    "REASONS", "EXPIRES"]
+    assert len(more) > 400
 
 
 def test_plan_json_is_byte_identical_across_runs_and_env_equals_option() -> None:
@@ -102,4 +116,4 @@ def test_console_script_runs_the_readme_job() -> None:
     done = subprocess.run([exe, "--now", NOW, "plan", "--inventory", str(EXAMPLE)],
                           capture_output=True, text=True, env={**os.environ}, check=False)
     assert done.returncode == 0, done.stderr
-    assert "backups kept" in done.stdout
+    assert "kept 185 backups" in done.stdout
