@@ -347,7 +347,7 @@ def sync_command(ctx: click.Context, server: str, as_json: bool) -> None:
     cfg = settings(ctx)
     with _progress(ctx, f"syncing {server}"):
         result = service.sync(cfg.catalog, cfg.need_storage(), server, cfg.now, cfg.actor,
-                              cfg.clock)
+                              cfg.clock, wall=_now(None))
     click.echo(render.to_json(render.sync_document(result)) if as_json
                else render.sync_text(result), nl=False)
     if any(f.severity == "error" for f in result.findings):
@@ -369,7 +369,8 @@ def apply_command(ctx: click.Context, plan_id: int, dry_run: bool, allow_mass_de
     cfg = settings(ctx)
     with _progress(ctx, f"applying plan {plan_id}"):
         result = service.apply(cfg.catalog, cfg.need_storage(), cfg.policy, plan_id, cfg.now,
-                               cfg.actor, cfg.clock, dry_run, allow_mass_delete)
+                               cfg.actor, cfg.clock, dry_run, allow_mass_delete,
+                               wall=_now(None))
     click.echo(render.to_json(render.apply_document(result)) if as_json
                else render.apply_text(result), nl=False)
     if result.failures:
@@ -451,12 +452,14 @@ def run_command(ctx: click.Context, server: str, allow_mass_delete: bool, as_jso
     cfg = settings(ctx)
     storage = cfg.need_storage()
     with _progress(ctx, f"syncing {server}"):
-        synced = service.sync(cfg.catalog, storage, server, cfg.now, cfg.actor, cfg.clock)
+        synced = service.sync(cfg.catalog, storage, server, cfg.now, cfg.actor, cfg.clock,
+                              wall=_now(None))
     stored = service.plan_server(cfg.catalog, cfg.policy, server, cfg.now, cfg.actor,
                                  allow_mass_delete)
     with _progress(ctx, f"applying plan {stored.plan_id}"):
         applied = service.apply(cfg.catalog, storage, cfg.policy, stored.plan_id, cfg.now,
-                                cfg.actor, cfg.clock, False, allow_mass_delete)
+                                cfg.actor, cfg.clock, False, allow_mass_delete,
+                                wall=_now(None))
     if as_json:
         click.echo(render.to_json({"sync": render.sync_document(synced),
                                    "plan": {"plan_id": stored.plan_id,

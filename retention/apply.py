@@ -90,13 +90,15 @@ def _record_intents(session: Session, row: PlanRow, batches: list[Batch], now: d
 
 def apply_plan(engine: Engine, store: ObjectStore, plan_id: int, policy: Policy,
                now: datetime, actor: str, dry_run: bool = False,
-               allow_mass_delete: bool = False) -> ApplyResult:
+               allow_mass_delete: bool = False, wall: datetime | None = None) -> ApplyResult:
+    """Apply plan ``plan_id``. The apply lock is leased from ``wall`` (the real time) when
+    given: a second apply run with a later ``--now`` must not take it from a live holder."""
     with Session(engine) as session:
         row = repo.get_plan(session, plan_id)
         server, mode = row.server, work.lock_mode(session, row.server)
         result = ApplyResult(plan_id, server, dry_run)
         _check_status(row)
-    with apply_lock(engine, f"apply:{server}", now):
+    with apply_lock(engine, f"apply:{server}", wall or now):
         with Session(engine) as session, session.begin():
             row = repo.get_plan(session, plan_id)
             _check_status(row)

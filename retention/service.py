@@ -60,10 +60,12 @@ class StoredPlan:
 
 
 def sync(catalog_url: str, storage_url: str, server: str, now: datetime, actor: str,
-         clock: Callable[[], datetime]) -> SyncResult:
-    """Read one server's backups from storage into the catalog."""
+         clock: Callable[[], datetime], wall: datetime | None = None) -> SyncResult:
+    """Read one server's backups from storage into the catalog. ``wall`` is the real time the
+    sync lock is leased from (``now`` may be a replay's instant)."""
     store = open_store(storage_url, clock)
-    return sync_server(open_catalog(catalog_url), store, storage_url, server, now, actor)
+    return sync_server(open_catalog(catalog_url), store, storage_url, server, now, actor,
+                       wall=wall)
 
 
 def plan_server(catalog_url: str, policy_ref: str, server: str, now: datetime, actor: str,
@@ -98,10 +100,11 @@ def plan_server(catalog_url: str, policy_ref: str, server: str, now: datetime, a
 
 def apply(catalog_url: str, storage_url: str, policy_ref: str, plan_id: int, now: datetime,
           actor: str, clock: Callable[[], datetime], dry_run: bool,
-          allow_mass_delete: bool) -> ApplyResult:
+          allow_mass_delete: bool, wall: datetime | None = None) -> ApplyResult:
+    """Apply a stored plan; the apply lock is leased from ``wall``, the real time."""
     store = open_store(storage_url, clock)
     return apply_plan(open_catalog(catalog_url), store, plan_id, load_policy(policy_ref), now,
-                      actor, dry_run, allow_mass_delete)
+                      actor, dry_run, allow_mass_delete, wall=wall)
 
 
 def db_upgrade(catalog_url: str) -> tuple[str | None, str]:

@@ -99,9 +99,10 @@ def _point_rows(server: str, scan: ServerScan, infos: dict[tuple[str, str], str]
 
 
 def sync_server(engine: Engine, store: ObjectStore, storage_url: str, server: str,
-                now: datetime, actor: str) -> SyncResult:
-    """Bring the catalog's picture of one server in line with storage; one sync at a time."""
-    with catalog_lock(engine, f"sync:{server}", now, f"sync of {server}"):
+                now: datetime, actor: str, wall: datetime | None = None) -> SyncResult:
+    """Bring the catalog's picture of one server in line with storage; one sync at a time
+    (the lock is leased from ``wall``, the real time, when given: never from a replay's)."""
+    with catalog_lock(engine, f"sync:{server}", wall or now, f"sync of {server}"):
         return _sync(engine, store, storage_url, server, now, actor)
 
 

@@ -184,3 +184,51 @@ def held_wal(store_dir: Path, day: datetime) -> set[tuple[str, str | None]]:
     first = 16 + SEGMENTS_PER_DAY * index
     names = {segment_name(1, p) for p in range(first, first + SEGMENTS_PER_DAY)}
     return {(k, v) for k, v in listing(store_dir) if k.rsplit("/", 1)[-1][:24] in names}
+
+
+@pytest.mark.slow
+def test_a_later_now_never_takes_the_apply_lock_from_a_live_holder(
+        setup: tuple[dict[str, str], Path], tmp_path: Path) -> None:
+    """cases/ops/apply-lock-taken-by-later-now: the lock is leased on the real clock, so an
+    apply replayed 7 hours later (--now) finds it held (exit 3) while the first one lives."""
+    env, _ = setup
+    later = {**env, "REX_NOW": "2026-11-29T13:00:00Z"}
+    code, _, err = finish(rex(later, "plan", "--server", "suite", "--allow-mass-delete"))
+    assert code == 0, err
+    first = rex(env, "apply", "1", "--allow-mass-delete")
+    deadline = time.monotonic() + 120
+    while not lock_held(tmp_path / "rex.db") and first.poll() is None:
+        assert time.monotonic() < deadline
+        time.sleep(0.005)
+    first.send_signal(signal.SIGSTOP)  # a live holder, as during a slow storage call
+    while not catalog_writable(tmp_path / "rex.db"):  # not paused inside a transaction
+        first.send_signal(signal.SIGCONT)
+        time.sleep(0.002)
+        first.send_signal(signal.SIGSTOP)
+    try:
+        code, _, err = finish(rex(later, "apply", "2", "--allow-mass-delete"))
+        assert code == 3 and "busy: another rex apply holds the lock apply:suite" in err, err
+    finally:
+        first.send_signal(signal.SIGCONT)
+    assert finish(first)[0] == 0
+
+
+def catalog_writable(db: Path) -> bool:
+    conn = sqlite3.connect(db, timeout=0.05, isolation_level=None)
+    try:
+        conn.execute("begin immediate")
+        conn.execute("rollback")
+        return True
+    except sqlite3.OperationalError:
+        return False
+    finally:
+        conn.close()
+
+
+def lock_held(db: Path) -> bool:
+    try:
+        with sqlite3.connect(db, timeout=0.1) as conn:
+            return conn.execute("select count(*) from rex_lock where name = 'apply:suite'"
+                                ).fetchone()[0] > 0
+    except sqlite3.OperationalError:
+        return False
