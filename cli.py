@@ -187,7 +187,31 @@ def _sign_checkpoint() -> None:
         click.echo(f"signed checkpoint of ledger entry {signed.seq} ({signed.signer})", err=True)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+class _Rex(click.Group):
+    """click's group, but a usage error (a missing argument, an unknown option) of a command
+    given --json is a JSON error on stderr too, like every other error (exit 2)."""
+
+    def main(self, args: Any = None, prog_name: str | None = None,
+             complete_var: str | None = None, standalone_mode: bool = True,
+             **extra: Any) -> Any:
+        from retention import failures
+
+        argv = list(sys.argv[1:] if args is None else args)
+        if not standalone_mode or "--json" not in argv:
+            return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
+        try:
+            done = super().main(argv, prog_name, complete_var, False, **extra)
+        except click.ClickException as err:
+            found = failures.Failure(err.exit_code, err.format_message())
+            click.echo(json.dumps(found.document(), ensure_ascii=False), err=True)
+            sys.exit(err.exit_code)
+        except click.exceptions.Abort:
+            click.echo(json.dumps(failures.Failure(1, "aborted").document()), err=True)
+            sys.exit(1)
+        sys.exit(done if isinstance(done, int) else 0)
+
+
+@click.group(cls=_Rex, context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--policy", envvar="REX_POLICY", default="engage-sla-2024", show_default=True,
               help="Retention policy: a name shipped in policies/ or a path to a TOML file.")
 @click.option("--now", "now_text", envvar="REX_NOW", default=None, metavar="ISO8601",
@@ -956,9 +980,10 @@ def _demo_step(root: Path, group: list[str], name: str, args: list[str], number:
 @main.command("demo")
 @click.option("--dir", "directory", default="rex-demo", show_default=True,
               type=click.Path(file_okay=False, path_type=Path))
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
 @click.pass_context
 @reports_errors
-def demo_command(ctx: click.Context, directory: Path) -> None:
+def demo_command(ctx: click.Context, directory: Path, as_json: bool) -> None:
     """Lay out eight months of a Suite's backups and run every job of rex on them, locally."""
     from retention.sample import Clock, write_layout
     from retention.storage.base import BucketLock
@@ -976,31 +1001,35 @@ def demo_command(ctx: click.Context, directory: Path) -> None:
     store.set_bucket_lock(BucketLock(True, "GOVERNANCE", days=32))
     exports = LocalStore(root / "exports", clock)
     exports.set_bucket_lock(BucketLock(True, "GOVERNANCE", days=30))
-    click.echo(f"laying out 243 nightly backups of {DEMO_SERVER} in {root / 'storage'} ...")
+    if not as_json:
+        click.echo(f"laying out 243 nightly backups of {DEMO_SERVER} in {root / 'storage'} ...")
     write_layout(store, DEMO_SERVER, end, 243, at=clock.set)
     held = f"{end - timedelta(days=150):%Y%m%dT%H%M%S}"
     group = ["--now", z(cfg.now), "--catalog", f"sqlite:///{root / 'rex.db'}",
              "--storage", (root / "storage").as_uri(), "--exports", (root / "exports").as_uri(),
              "--actor", "demo", "--policy", cfg.policy]
-    failed = []
+    steps = []
     for number, (name, args) in enumerate(_demo_steps(root, cfg.now, held), start=1):
         signing = ["--signing-key", str(root / "keys" / "private.pem")] if number > 1 else []
         verdict = _demo_step(root, [*group, *signing], name, args, number)
-        click.echo(f"  {number:2d}. rex {' '.join(args[:2])}: {verdict}")
-        if verdict.startswith("FAILED"):
-            failed.append(f"logs/{number:02d}-{name}.txt")
+        steps.append({"step": number, "command": f"rex {' '.join(args[:2])}",
+                      "verdict": verdict, "log": f"logs/{number:02d}-{name}.txt"})
+        if not as_json:
+            click.echo(f"  {number:2d}. {steps[-1]['command']}: {verdict}")
     rex = _rex_command()
-    click.echo(f"\neverything is in {root}: rex.db (catalog and ledger), storage/ (backups), "
-               "exports/ (delivered bundles and signed checkpoints, in the local store's "
-               "versioned layout), offboarding/, evidence/ (report.json, report.pdf), keys/, "
-               "logs/ (each command's output)\nnext, try:\n"
-               f"  cd {root} && export REX_CATALOG=sqlite:///rex.db "
-               f"REX_STORAGE={(root / 'storage').as_uri()} "
-               f"REX_EXPORTS={(root / 'exports').as_uri()} REX_NOW={z(cfg.now)}\n"
-               f"  {rex} tenant status initech\n  {rex} hold list\n"
-               f"  {rex} plan --server suite\n"
-               f"  {rex} evidence verify --public-key keys/public.pem\n"
-               f"  {rex} evidence verify evidence/report.json --public-key keys/public.pem")
+    setup = (f"cd {root} && export REX_CATALOG=sqlite:///rex.db "
+             f"REX_STORAGE={(root / 'storage').as_uri()} "
+             f"REX_EXPORTS={(root / 'exports').as_uri()} REX_NOW={z(cfg.now)}")
+    tries = [f"{rex} tenant status initech", f"{rex} hold list", f"{rex} plan --server suite",
+             f"{rex} evidence verify --public-key keys/public.pem",
+             f"{rex} evidence verify evidence/report.json --public-key keys/public.pem"]
+    _emit(as_json, {"root": str(root), "steps": steps, "next": [setup, *tries]},
+          f"\neverything is in {root}: rex.db (catalog and ledger), storage/ (backups), "
+          "exports/ (delivered bundles and signed checkpoints, in the local store's "
+          "versioned layout), offboarding/, evidence/ (report.json, report.pdf), keys/, "
+          "logs/ (each command's output)\nnext, try:\n"
+          + "".join(f"  {line}\n" for line in [setup, *tries]))
+    failed = [s["log"] for s in steps if str(s["verdict"]).startswith("FAILED")]
     if failed:
         raise ViolationError(f"demo: {len(failed)} step(s) failed; see {', '.join(failed)} "
                              f"in {root}")
