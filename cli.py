@@ -177,11 +177,7 @@ def _check_folder(path: Path, option: str) -> None:
 def _sign_checkpoint() -> None:
     cfg = settings(click.get_current_context())
     if cfg.signing_key is None:
-        return
-    if not cfg.evidence and not cfg.exports and not cfg.storage:
-        raise InputError("--signing-key: no evidence location to write the checkpoint to; set "
-                         "--exports (REX_EXPORTS) or --storage. The command's ledger entries "
-                         "are recorded; the next signed run signs them")
+        return  # the evidence location was checked before the command ran
     signed = service.checkpoint_if_configured(cfg)
     if signed is not None:
         click.echo(f"signed checkpoint of ledger entry {signed.seq} ({signed.signer})", err=True)
