@@ -9,6 +9,7 @@ import os
 import sys
 import time
 from collections.abc import Callable
+from contextvars import ContextVar
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import wraps
@@ -117,13 +118,20 @@ def _where() -> failures.Where:
     return Where(params.get("storage"), params.get("catalog"), params.get("suite_db"))
 
 
+_JSON_ASKED: ContextVar[bool] = ContextVar("rex_json_asked", default=False)
+
+
 def _fail(found: failures.Failure) -> NoReturn:
-    """Print the failure (as JSON when the command was given --json) and exit with its code."""
+    """Print the failure (as JSON when the command was given --json, also when the failure
+    comes from a group option such as --now) and exit with its code. One line, except for
+    `policy check`, which lists a policy's problems one per line."""
     ctx = click.get_current_context(silent=True)
-    if ctx is not None and ctx.params.get("as_json") is True:
+    if _JSON_ASKED.get() or (ctx is not None and ctx.params.get("as_json") is True):
         click.echo(json.dumps(found.document(), ensure_ascii=False), err=True)
-    else:
+    elif ctx is not None and ctx.command_path.endswith("policy check"):
         click.echo(f"rex: error: {found.message}", err=True)
+    else:
+        click.echo(f"rex: error: {' '.join(found.message.split())}", err=True)
     sys.exit(found.code)
 
 
@@ -193,6 +201,7 @@ class _Rex(click.Group):
         from retention import failures
 
         argv = list(sys.argv[1:] if args is None else args)
+        _JSON_ASKED.set("--json" in argv)
         if not standalone_mode or "--json" not in argv:
             return super().main(argv, prog_name, complete_var, standalone_mode, **extra)
         try:

@@ -177,3 +177,17 @@ def test_a_bug_is_one_line_exit_70_and_rex_debug_shows_it(
     assert (error["code"], error["kind"]) == (70, "internal") and "KeyError" in error["message"]
     debug = CliRunner().invoke(main, ["tenant", "list"], env={**env, "REX_DEBUG": "1"})
     assert isinstance(debug.exception, KeyError)
+
+
+def test_a_group_option_error_is_json_when_the_command_asked_for_json() -> None:
+    """--now is parsed before the command runs; its error still follows the command's --json,
+    and without --json a policy's problems are one line (only `policy check` lists them)."""
+    from click.testing import CliRunner
+
+    from cli import main
+
+    bad_now = CliRunner().invoke(main, ["--now", "garbage", "tenant", "list", "--json"])
+    assert bad_now.exit_code == 2
+    assert json.loads(bad_now.stderr)["error"]["kind"] == "bad-input"
+    bad_policy = CliRunner().invoke(main, ["--policy", "nosuch", "policy", "show"])
+    assert bad_policy.exit_code == 2 and len(bad_policy.stderr.splitlines()) == 1
