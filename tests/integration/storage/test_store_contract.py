@@ -274,14 +274,17 @@ def test_open_store_refuses_other_urls(url: str) -> None:
         open_store(url, lambda: datetime(2026, 6, 1, tzinfo=UTC))
 
 
-def test_a_missing_bucket_or_directory_is_a_storage_error(s3_endpoint: str,
-                                                          tmp_path: Path) -> None:
+def test_a_missing_bucket_or_directory_is_an_error_naming_it(s3_endpoint: str,
+                                                             tmp_path: Path) -> None:
+    """S3 answers NoSuchBucket (a StorageError, which the CLI maps to bad input by its code);
+    a missing folder is bad input at once (InputError, exit 2)."""
     def clock() -> datetime:
         return datetime(2026, 6, 1, tzinfo=UTC)
 
-    for url in ["s3://rex-no-such-bucket/pg", (tmp_path / "missing").as_uri()]:
-        with pytest.raises(StorageError, match=r"rex-no-such-bucket|missing"):
-            list(open_store(url, clock).list_versions())
+    with pytest.raises(StorageError, match=r"rex-no-such-bucket"):
+        list(open_store("s3://rex-no-such-bucket/pg", clock).list_versions())
+    with pytest.raises(InputError, match=r"missing does not exist"):
+        list(open_store((tmp_path / "missing").as_uri(), clock).list_versions())
 
 
 def test_delete_failure_codes_from_the_local_store_name_the_lock(tmp_path: Path) -> None:
