@@ -885,8 +885,11 @@ def models_list(ctx: click.Context, tenant: str, as_json: bool) -> None:
     """List a tenant's models with their latest version."""
     from exporters import render as models_render
     from exporters import service as models_service
+    from retention import clients
 
-    found = models_service.list_models(settings(ctx).suite_db, tenant)
+    cfg = settings(ctx)
+    found = models_service.list_models(cfg.suite_db, tenant,
+                                       known=clients.is_tenant(cfg.catalog, tenant))
     text = models_render.models_json(tenant, found) if as_json else \
         models_render.models_text(tenant, found)
     click.echo(text, nl=False)
@@ -918,8 +921,10 @@ def export_command(ctx: click.Context, tenant: str, model_id: str | None, versio
     cfg = settings(ctx)
     require_export_consent(cfg.catalog, cfg.policy, tenant, cfg.now, cfg.actor)  # exit 1 if not
     with _progress(ctx, f"exporting {tenant}'s models") as bar:
+        # past the consent gate the tenant is one of rex's: none stored is not "unknown"
         done = models_service.export_models(cfg.suite_db, tenant, format_name, out, model_id,
-                                            version, xpdl_version, bar.total, bar.step)
+                                            version, xpdl_version, bar.total, bar.step,
+                                            known=True)
     _emit(as_json, models_render.exported_document(tenant, format_name, done),
           models_render.exported_text(done))
     click.echo(models_render.export_warnings(done), nl=False, err=True)

@@ -75,19 +75,27 @@ def import_models(url: str, tenant: str, paths: list[Path], at: datetime) -> lis
     return done
 
 
-def list_models(url: str, tenant: str) -> list[store.ModelSummary]:
+def list_models(url: str, tenant: str, known: bool = False) -> list[store.ModelSummary]:
+    """The tenant's models; ``known``: rex knows the tenant, so none stored is an empty list
+    rather than an unknown tenant."""
     engine = store.connect(url)
     store.require_schema(engine)
     with Session(engine) as session:
-        return store.list_models(session, tenant)
+        return _models(session, tenant, known)
 
 
-def _stored(url: str, tenant: str, model_id: str | None, version: int | None
-            ) -> list[tuple[ProcessModel, int]]:
+def _models(session: Session, tenant: str, known: bool) -> list[store.ModelSummary]:
+    if known and session.get(store.TenantRow, tenant) is None:
+        return []
+    return store.list_models(session, tenant)
+
+
+def _stored(url: str, tenant: str, model_id: str | None, version: int | None,
+            known: bool = False) -> list[tuple[ProcessModel, int]]:
     engine = store.connect(url)
     store.require_schema(engine)
     with Session(engine) as session:
-        ids = [model_id] if model_id else [m.model_id for m in store.list_models(session, tenant)]
+        ids = [model_id] if model_id else [m.model_id for m in _models(session, tenant, known)]
         rows = [store.load_version(session, tenant, i, version) for i in ids]
     where = "tenant {t} model {m} version {v}"
     return [(ProcessModel(r.model_id, r.name, jsoncodec.loads(
@@ -117,14 +125,15 @@ def format_names(format_name: str, xpdl_version: str = "2.2") -> list[str]:
 def export_models(url: str, tenant: str, format_name: str, out: Path,
                   model_id: str | None = None, version: int | None = None,
                   xpdl_version: str = "2.2", total: Callable[[int], None] | None = None,
-                  step: Callable[[int], None] | None = None) -> list[Exported]:
+                  step: Callable[[int], None] | None = None,
+                  known: bool = False) -> list[Exported]:
     """Write ``out/<model-id>.<suffix>`` per model and format (latest version unless
     ``version``); ``format_name`` ``all`` writes every format. ``total(files)`` is called once
     and ``step(1)`` after each file (progress)."""
     formats = [get_format(name) for name in format_names(format_name, xpdl_version)]
     if version is not None and model_id is None:
         raise InputError("--version needs --model: versions are numbered per model")
-    models = _stored(url, tenant, model_id, version)
+    models = _stored(url, tenant, model_id, version, known)
     if not models:
         raise StoreError(f"tenant {tenant}: no process models stored; nothing to export")
     out.mkdir(parents=True, exist_ok=True)

@@ -116,6 +116,12 @@ def tenant_add(catalog_url: str, policy_ref: str, tenant_id: str, name: str,
         return _info(session, policy, row, now)
 
 
+def is_tenant(catalog_url: str, tenant_id: str) -> bool:
+    """Whether ``tenant_id`` is one of rex's tenants."""
+    with Session(open_catalog(catalog_url)) as session:
+        return session.get(TenantRow, tenant_id) is not None
+
+
 def ensure_tenant(catalog_url: str, tenant_id: str, now: datetime, actor: str) -> bool:
     """Make ``tenant_id`` one of rex's tenants (named by its id, data on every server) unless it
     is already; True when it was added. For `models import`: one tenant registry, so that the

@@ -109,3 +109,16 @@ def test_importing_for_an_unknown_tenant_makes_it_one_of_rexs_tenants(rex: CliRu
     assert named.exit_code == 0, named.output
     again = rex.invoke(main, [*NOW, "tenant", "add", "newco", "--name", "Other"])
     assert again.exit_code == 2
+
+
+def test_a_tenant_rex_knows_without_models_lists_none_and_has_nothing_to_export(
+        rex: CliRunner) -> None:
+    consents_to_export(rex, "quiet")
+    rex.invoke(main, [*NOW, "models", "import", str(MINIMAL), "--tenant", "other"])
+    listed = rex.invoke(main, [*NOW, "models", "list", "--tenant", "quiet", "--json"])
+    assert listed.exit_code == 0, listed.output
+    assert json.loads(listed.stdout)["models"] == []
+    empty = rex.invoke(main, [*NOW, "export", "--tenant", "quiet", "--format", "bpmn",
+                              "--out", "o"])
+    assert empty.exit_code == 2 and "no process models stored" in empty.output
+    assert "unknown tenant" not in empty.output
