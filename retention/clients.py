@@ -21,7 +21,6 @@ from retention.catalog.db import open_catalog
 from retention.catalog.tables import ContractRow, OffboardingRow, TenantRow, TerminationRow
 from retention.errors import InputError
 from retention.model import Finding, TenantOutcome
-from retention.planner import plan
 from retention.policy import Policy, load_policy
 from retention.tenant_ids import check_tenant_id
 from retention.tenants import hold_until
@@ -147,6 +146,8 @@ def tenant_status(catalog_url: str, policy_ref: str, tenant_id: str,
                   now: datetime) -> TenantStatus:
     """The contract, and for an ended one its final backups, hold and erasure date, planned
     now from the catalog as `rex plan --server` would."""
+    from retention.planner import plan  # only a terminated tenant's status plans
+
     policy = load_policy(policy_ref)
     with Session(open_catalog(catalog_url)) as session:
         info = _info(session, policy, book.tenant(session, tenant_id), now)

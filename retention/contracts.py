@@ -14,10 +14,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from typing import Literal
+from functools import cache
+from typing import Any, Literal
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from retention.calendar import add_calendar, midnight
 from retention.durations import Duration, parse_duration
@@ -29,7 +28,15 @@ ConsentState = Literal["valid", "expired", "revoked"]
 SCOPES = ("export", "restore")
 DEFAULT_REMIND = Duration(days=42, text="6w")
 
-_NL_HOLIDAYS = holidays.country_holidays("NL")  # fills in each year on first lookup
+
+
+@cache
+def _nl_holidays() -> Any:
+    """Dutch public holidays, built at first use (not at start-up: `rex tenant list` needs
+    none); the object fills in each year on first lookup."""
+    import holidays
+
+    return holidays.country_holidays("NL")
 
 
 @dataclass(frozen=True)
@@ -77,7 +84,7 @@ def parse_calendar_duration(text: str, where: str) -> Duration:
 
 def is_working_day(day: date) -> bool:
     """Monday to Friday and not a Dutch public holiday (the ``holidays`` package)."""
-    return day.weekday() < 5 and day not in _NL_HOLIDAYS
+    return day.weekday() < 5 and day not in _nl_holidays()
 
 
 def previous_working_day(day: date) -> date:
