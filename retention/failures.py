@@ -94,7 +94,7 @@ def _client_error(exc: Any, at: str) -> Failure:
     code = str(error.get("Code", "?"))
     status = int(exc.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
     said = f"{at}: S3 said {code}: {error.get('Message', exc)}"
-    if code in _DENIED:
+    if code in _DENIED or status == 403:  # a refused HEAD has no body, only its status
         return Failure(2, f"{said}; check the credentials and their permissions. "
                           f"{_CREDENTIALS}")
     if code in _NO_BUCKET:

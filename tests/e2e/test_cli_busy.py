@@ -14,9 +14,11 @@ from retention.catalog.db import open_catalog
 from retention.catalog.locking import catalog_lock, holder_id
 from retention.sample import write_layout
 from retention.storage.local import LocalStore
+from retention.timeutil import z
 
 END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
-SINCE = datetime(2026, 11, 29, 5, 30, tzinfo=UTC)
+# locks are leased on the real clock (never on --now): the other holder took it just now
+SINCE = datetime.now(UTC).replace(microsecond=0)
 
 
 @pytest.fixture
@@ -38,7 +40,7 @@ def rex(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 
 def refused(err: str, what: str, lock: str) -> bool:
     return err == (f"rex: error: busy: another rex {what} holds the lock {lock} (held by "
-                   f"{holder_id()} since 2026-11-29T05:30:00Z); retry later, when it has "
+                   f"{holder_id()} since {z(SINCE)}); retry later, when it has "
                    "finished\n")
 
 
