@@ -228,10 +228,12 @@ def _drop_kept(engine: Engine, plan_id: int, seq: int, items: list[tuple[Any, ..
 def _known_locks(engine: Engine, server: str,
                  items: list[tuple[Any, ...]]) -> dict[tuple[str, str], datetime | None]:
     """The retain-until the catalog knows per object (spares one HEAD per extension)."""
-    with Session(engine) as session:
-        return {(o.key, o.version_id): o.retain_until for k, v, _ in items
-                for o in session.scalars(select(ObjectRow).where(
-                    ObjectRow.server == server, ObjectRow.key == k, ObjectRow.version_id == v))}
+    wanted = {(k, v) for k, v, _ in items}
+    with Session(engine) as session:  # one query per batch, not one per object
+        rows = session.execute(select(ObjectRow.key, ObjectRow.version_id, ObjectRow.retain_until)
+                               .where(ObjectRow.server == server,
+                                      ObjectRow.key.in_(sorted({k for k, _ in wanted}))))
+        return {(k, v): until for k, v, until in rows if (k, v) in wanted}
 
 
 def _act(engine: Engine, store: ObjectStore, kind: str, items: list[tuple[Any, ...]],
