@@ -510,6 +510,47 @@ def run_command(ctx: click.Context, server: str, allow_mass_delete: bool, as_jso
         sys.exit(1)
 
 
+@main.group("vanished")
+def vanished_group() -> None:
+    """Backups and WAL that left storage without rex deleting them (errors until acknowledged)."""
+
+
+@vanished_group.command("list")
+@click.option("--server", default=None, help="Only this server.")
+@click.option("--all", "include_all", is_flag=True, help="Also acknowledged records.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+def vanished_list(ctx: click.Context, server: str | None, include_all: bool,
+                  as_json: bool) -> None:
+    """What vanished, what kept it, when it was found and whether it was acknowledged."""
+    from retention import vanished
+
+    cfg = settings(ctx)
+    entries = vanished.list_open(cfg.catalog, server, include_all)
+    _emit(as_json, render.vanished_document(entries), render.vanished_text(entries))
+
+
+@vanished_group.command("ack")
+@click.argument("record_ids", metavar="ID...", nargs=-1, type=int, required=True)
+@click.option("--server", required=True, help="The server the records belong to.")
+@click.option("--reason", required=True, help="Who deleted it and what was done about it.")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON.")
+@click.pass_context
+@reports_errors
+@signs_checkpoint
+def vanished_ack(ctx: click.Context, record_ids: tuple[int, ...], server: str, reason: str,
+                 as_json: bool) -> None:
+    """Acknowledge a loss (ledgered): its finding stops; days without their daily stay
+    reported until they leave the promised period."""
+    from retention import vanished
+
+    cfg = settings(ctx)
+    entries = vanished.acknowledge_in(cfg.catalog, server, list(record_ids), reason, cfg.now,
+                                      cfg.actor)
+    _emit(as_json, render.vanished_document(entries), render.vanished_text(entries, True))
+
+
 # --- tenants, contracts, holds, consent ---
 
 
@@ -673,7 +714,8 @@ def hold() -> None:
 @signs_checkpoint
 def hold_place(ctx: click.Context, server: str, point: str | None, range_from: str | None,
                range_to: str | None, reason: str, by: str, as_json: bool) -> None:
-    """Place a legal hold on a backup or a time range, until released."""
+    """Place a legal hold on a backup or a time range, until released. On a backup, with
+    --storage, it also writes barman's keep annotation (full), which barman's tools respect."""
     from retention import legalholds
     from retention import render_clients as rc
 
@@ -682,8 +724,8 @@ def hold_place(ctx: click.Context, server: str, point: str | None, range_from: s
         cfg.catalog, server, point,
         parse_instant(range_from, "--from") if range_from is not None else None,
         parse_instant(range_to, "--to") if range_to is not None else None,
-        reason, by, cfg.now, cfg.actor)
-    _emit(as_json, rc.hold_document(view), rc.placed_text(view))
+        reason, by, cfg.now, cfg.actor, cfg.need_storage() if cfg.storage else None)
+    _emit(as_json, *legalholds.output(view, rc.hold_document(view), rc.placed_text(view)))
 
 
 @hold.command("release")
@@ -696,13 +738,15 @@ def hold_place(ctx: click.Context, server: str, point: str | None, range_from: s
 @signs_checkpoint
 def hold_release(ctx: click.Context, hold_id: str, reason: str, by: str,
                  as_json: bool) -> None:
-    """Release a hold; deletes nothing: the next plan shows what becomes deletable."""
+    """Release a hold; deletes no backup: the next plan shows what becomes deletable. The keep
+    annotation rex wrote for the hold is removed (needs --storage)."""
     from retention import legalholds
     from retention import render_clients as rc
 
     cfg = settings(ctx)
-    view = legalholds.release(cfg.catalog, hold_id, reason, by, cfg.now, cfg.actor)
-    _emit(as_json, rc.hold_document(view), rc.released_text(view))
+    view = legalholds.release(cfg.catalog, hold_id, reason, by, cfg.now, cfg.actor,
+                              cfg.need_storage() if cfg.storage else None)
+    _emit(as_json, *legalholds.output(view, rc.hold_document(view), rc.released_text(view)))
 
 
 @hold.command("list")

@@ -4,7 +4,8 @@
 after the last backup: those older than six months and WAL outside the window and the kept
 backups' own ranges expire. Prints requests per operation and the ratios the
 design holds rex to: DeleteObjects requests per 1,000 deleted versions and listing requests per
-1,000 listed versions (both at most 1.01), requests per kept point, and the sync time.
+1,000 listed versions (both at most 1.01), requests per kept point, the lock reads (one HEAD
+per object of each backup a catalog has not seen, never per WAL segment), and the sync time.
 
     python benchmarks/s3_requests.py [--points 200] [--wal 50000]
 """
@@ -93,7 +94,7 @@ def main() -> None:
                 parsed.get("DeleteMarkers", []))
 
     with s3_server() as endpoint, tempfile.TemporaryDirectory() as tmp:
-        bucket = make_bucket(endpoint)
+        bucket = make_bucket(endpoint, lock_days=0)  # Object Lock on: sync reads real locks
         t0 = time.perf_counter()
         populate(endpoint, bucket, args.points, args.wal)
         print(f"populated {args.points} backups and {args.wal} WAL objects "
@@ -136,6 +137,11 @@ def report(phases: dict[str, Counter[str]], listed: int, deleted: int, stored: A
     print(f"listing requests per 1,000 listed versions: {1000 * lists / max(listed, 1):.3f} "
           f"({lists} for {listed}; target <= 1.01)")
     print(f"requests per kept point: {total / max(kept, 1):.2f} ({total} for {kept} kept)")
+    heads = phases["sync"]["HeadObject"]
+    points = len(stored.plan.points)
+    print(f"lock reads (HEAD for the retain-until, a new catalog) per backup: "
+          f"{heads / max(points, 1):.2f} ({heads} for {points} backups, {kept} kept; "
+          "none for WAL)")
     print(f"sync time: {sync_time:.2f} s, of which {sync_waited:.2f} s waiting for the S3 "
           f"server and {sync_time - sync_waited:.2f} s in rex (scan and catalog)")
     print("(moto's ListObjectVersions copies every version for every page, so its share grows "

@@ -10,6 +10,9 @@ Status = Literal["done", "failed", "running"]
 Action = Literal["keep", "delete"]
 Severity = Literal["error", "warning", "info"]
 HoldKind = Literal["legal", "lease"]
+# barman-cloud-backup-keep's targets (base/<id>/annotations/keep): "full" keeps the backup and
+# its WAL for point-in-time recovery onward, "standalone" the backup and its own WAL only
+KeepTarget = Literal["full", "standalone"]
 
 
 @dataclass(frozen=True)
@@ -26,6 +29,7 @@ class RecoveryPoint:
     end_pos: int | None
     parent: str | None = None
     locked_until: datetime | None = None
+    keep: KeepTarget | None = None  # barman's keep annotation, when the backup carries one
 
     @property
     def key(self) -> tuple[str, str]:
@@ -73,6 +77,7 @@ class Inventory:
     wal: tuple[WalRun, ...] = ()
     histories: tuple[tuple[str, int], ...] = ()  # (server, timeline) of each .history file
     segments_per_log: int = 256
+    servers: tuple[str, ...] = ()  # servers planned even when they hold no point at all
 
 
 @dataclass(frozen=True)
@@ -111,12 +116,18 @@ class WalDecision:
 
 @dataclass(frozen=True)
 class TenantOutcome:
+    """A terminated tenant on one server. ``erasure_date``: when the last kept backup or WAL
+    holding its data expires (None: indefinitely, or not yet known); once none is kept,
+    ``erased`` and the date is when this plan deletes the last of them, or None when they were
+    gone before the inventory (DESIGN.md, "Post-termination hold")."""
+
     tenant: str
     server: str
     terminated_at: datetime
     final_backup: str | None
     hold_until: datetime
     erasure_date: datetime | None
+    erased: bool = False
 
 
 @dataclass(frozen=True)

@@ -32,11 +32,13 @@ def plan(policy: Policy | None, inventory: Inventory, hold_list: Sequence[Hold],
     rules.newest(done, led)
     rules.statuses(policy, inventory.points, led)
     holds.apply_holds(policy, done, hold_list, led)
+    holds.keep_annotated(inventory, led)
     outcomes = tenants.apply_contracts(policy, done, contracts, led)
     holds.keep_locked(inventory.points, led)
     holds.keep_parents(led)
     holds.keep_own_wal(led)
     holds.check_wal(inventory, done, led)
+    _no_backup_at_all(inventory, led)
     return _finish(policy, inventory, led, outcomes, allow_mass_delete)
 
 
@@ -49,7 +51,8 @@ def _finish(policy: Policy | None, inventory: Inventory, led: Reasons,
         frozen_because = guards.freeze_reasons(policy, led)
         points, wal = guards.hold_back(points, wal, frozen_because, policy, led,
                                        allow_mass_delete)
-        outcomes = tenants.erasure_dates(policy, outcomes, points, led)
+        outcomes = tenants.erasure_dates(policy, outcomes, points, led, wal,
+                                         inventory.segments_per_log)
     return Plan(
         now=led.now,
         policy_name=policy.name if policy else None,
@@ -64,6 +67,15 @@ def _finish(policy: Policy | None, inventory: Inventory, led: Reasons,
         segments_per_log=inventory.segments_per_log,
         frozen_because=frozen_because,
     )
+
+
+def _no_backup_at_all(inventory: Inventory, led: Reasons) -> None:
+    """A planned server without a single point breaks every promise (the guards name servers
+    that have points but no fresh done one): an error, never an empty green plan."""
+    for server in sorted(set(inventory.servers) - {p.server for p in inventory.points}):
+        led.find("backup-stale", "error", server,
+                 f"no backup of {server} at all: no instant can be restored and no daily "
+                 "exists; check the backup job, the server name and --storage")
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str, str]:

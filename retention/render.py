@@ -4,18 +4,21 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 from retention.calendar import local_day
-from retention.model import Plan
+from retention.model import Plan, TenantOutcome
 from retention.policy import SCHEMA_VERSION, Policy
 from retention.timeutil import format_instant
 from retention.verify import metrics
 from retention.wal import segment_name
+
+if TYPE_CHECKING:
+    from retention.vanished import VanishedEntry
 
 
 def plan_document(plan: Plan) -> dict[str, Any]:
@@ -44,7 +47,8 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "tenants": [{"tenant": t.tenant, "server": t.server,
                      "terminated_at": format_instant(t.terminated_at),
                      "final_backup": t.final_backup, "hold_until": format_instant(t.hold_until),
-                     "erasure_date": format_instant(t.erasure_date)} for t in plan.tenants],
+                     "erasure_date": format_instant(t.erasure_date), "erased": t.erased}
+                    for t in plan.tenants],
         "findings": [{"code": f.code, "severity": f.severity, "subject": f.subject,
                       "message": f.message} for f in plan.findings],
         "summary": summary(plan),
@@ -133,10 +137,22 @@ def plan_summary(plan: Plan, policy: Policy | None) -> list[str]:
         lines.append("  " + _counted("WAL segments", verb, ranges)
                      + f" ({len(ranges)} range{'s' if len(ranges) != 1 else ''})")
     lines += [f"  tenant {t.tenant} on {t.server}: final backup {t.final_backup or '-'}, hold "
-              f"until {local_time(t.hold_until, tz)}, erasure "
-              f"{local_time(t.erasure_date, tz, 'indefinite')}" for t in plan.tenants]
+              f"until {local_time(t.hold_until, tz)}, {erasure_words(t, plan.now, tz)}"
+              for t in plan.tenants]
     lines += [finding_line(f) for f in plan.findings] or ["no findings"]
     return lines
+
+
+def erasure_words(t: TenantOutcome, now: datetime, tz: ZoneInfo | None = None) -> str:
+    """A tenant's erasure for people: ``erasure 2027-03-01 00:00 CET`` (when the last kept
+    backup or WAL holding its data expires), ``erasure indefinite``, ``erasure not yet known``
+    (the contract ends after ``now``), ``erased 2026-12-02 07:00 CET`` (by this plan) or
+    ``erased`` (before the inventory: the date is not known)."""
+    if t.erased:
+        return f"erased {local_time(t.erasure_date, tz)}" if t.erasure_date else "erased"
+    if t.terminated_at > now:
+        return "erasure not yet known"
+    return f"erasure {local_time(t.erasure_date, tz, 'indefinite')}"
 
 
 def plan_next(plan: Plan, plan_id: int | None, details: bool = False,
@@ -181,7 +197,7 @@ def plan_table(plan: Plan, policy: Policy | None) -> list[str]:
         lines += ["", *_table(["TENANT", "SERVER", "FINAL BACKUP", "HOLD UNTIL", "ERASURE"],
                               [[t.tenant, t.server, t.final_backup or "-",
                                 local_time(t.hold_until, tz),
-                                local_time(t.erasure_date, tz, "indefinite")]
+                                erasure_words(t, plan.now, tz).removeprefix("erasure ")]
                                for t in plan.tenants])]
     return lines
 
@@ -222,13 +238,18 @@ def policy_text(policy: Policy) -> str:
 def sync_document(result: Any) -> dict[str, Any]:
     return {"server": result.server, "points": result.points, "objects": result.objects,
             "wal_runs": result.wal_runs, "backup_infos_read": result.backup_infos_read,
+            "lock_reads": result.lock_reads, "vanished": result.vanished,
             "findings": [{"code": f.code, "severity": f.severity, "subject": f.subject,
                           "message": f.message} for f in result.findings]}
 
 
 def sync_text(result: Any) -> str:
     lines = [f"synced {result.server}: {result.points} backups, {result.objects} object versions,"
-             f" {result.wal_runs} WAL runs ({result.backup_infos_read} backup.info read)"]
+             f" {result.wal_runs} WAL runs ({result.backup_infos_read} backup.info read"
+             + (f", {result.lock_reads} locks read" if result.lock_reads else "") + ")"]
+    if result.vanished:
+        lines.append(f"{result.vanished} backup(s) or WAL range(s) left storage without rex "
+                     "deleting them: see the errors, `rex vanished list`")
     lines += [finding_line(f) for f in result.findings]
     return "\n".join(lines) + "\n"
 
@@ -334,4 +355,30 @@ def drill_text(results: Any) -> str:
             lines.append(f"  check: {'true' if r.check else 'false'}")
         if r.kept:
             lines.append(f"  kept running: {r.kept}")
+    return "\n".join(lines) + "\n"
+
+
+# --- vanished points and WAL -------------------------------------------------------------------
+
+def vanished_document(entries: Sequence[VanishedEntry]) -> dict[str, Any]:
+    return {"vanished": [{
+        "id": e.id, "server": e.server, "kind": e.kind, "subject": e.subject,
+        "kept_by": e.kept_by, "found_at": format_instant(e.found_at),
+        "acknowledged_at": format_instant(e.acknowledged_at),
+        "acknowledged_by": e.acknowledged_by, "reason": e.ack_reason} for e in entries]}
+
+
+def vanished_text(entries: Sequence[VanishedEntry], acknowledged_now: bool = False) -> str:
+    if not entries:
+        return "nothing has vanished: every point and WAL range rex knew is in storage\n"
+    lines = []
+    for e in entries:
+        state = (f"acknowledged {format_instant(e.acknowledged_at)} by {e.acknowledged_by}: "
+                 f"{e.ack_reason}" if e.acknowledged_at else "open")
+        what = "backup" if e.kind == "point" else "WAL"
+        lines.append(f"{e.id}  {e.server}  {what} {e.subject}  kept by {e.kept_by}; "
+                     f"gone by {format_instant(e.found_at)}; {state}")
+    if not acknowledged_now and any(e.acknowledged_at is None for e in entries):
+        lines.append("next: once the loss is understood: rex vanished ack --server NAME ID... "
+                     "--reason TEXT")
     return "\n".join(lines) + "\n"

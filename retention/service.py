@@ -11,7 +11,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from retention import render
+from retention import render, vanished
 from retention.apply import ApplyResult, apply_plan
 from retention.catalog import repo
 from retention.catalog.db import create, open_catalog, upgrade
@@ -22,13 +22,20 @@ from retention.errors import InputError
 from retention.evidence.service import checkpoint_if_configured as checkpoint_if_configured
 from retention.integrity import compare_listing, deep_check
 from retention.inventory import load_inventory
-from retention.model import Finding, Plan
+from retention.model import Finding, Inventory, Plan
 from retention.planner import plan
 from retention.policy import Policy, load_policy
 from retention.restore import BarmanTools
 from retention.storage import open_store
 from retention.sync import SyncResult, scan_findings, sync_server
-from retention.verify import Coverage, coverage
+from retention.verify import (
+    BucketFacts,
+    Coverage,
+    bucket_findings,
+    coverage,
+    daily_findings,
+    daily_states,
+)
 
 
 def plan_inventory(policy_ref: str, inventory_path: Path, now: datetime,
@@ -68,6 +75,26 @@ def sync(catalog_url: str, storage_url: str, server: str, now: datetime, actor: 
                        wall=wall)
 
 
+def _known_findings(session: Session, policy: Policy, inventory: Inventory, server: str,
+                   now: datetime) -> tuple[Finding, ...]:
+    """What the catalog knows beyond the planner's inventory: the last sync's scan findings,
+    points and WAL that vanished without rex deleting them, and promised days without their
+    daily since the first backup ever seen, and the bucket's Object Lock and versioning against
+    the policy (so the daily job alerts on them, as verify does)."""
+    row = session.get(ServerRow, server)
+    facts = _facts(row) if row is not None else BucketFacts(lock_enabled=None)
+    done = [p for p in inventory.points if p.status == "done"]
+    first = facts.first_backup_end
+    days = daily_states(policy, done, now, first) if first is not None else []
+    return (*scan_findings(session, server), *vanished.findings(session, server),
+            *daily_findings(server, days), *bucket_findings(policy, facts, server, now))
+
+
+def _facts(row: ServerRow) -> BucketFacts:
+    return BucketFacts(row.bucket_lock_enabled, row.bucket_lock_mode, row.bucket_lock_days,
+                       row.versioning, row.first_backup_end)
+
+
 def plan_server(catalog_url: str, policy_ref: str, server: str, now: datetime, actor: str,
                 allow_mass_delete: bool) -> StoredPlan:
     """Plan one server from the catalog and store the plan with the state it rests on."""
@@ -82,7 +109,7 @@ def plan_server(catalog_url: str, policy_ref: str, server: str, now: datetime, a
         holds = repo.active_holds(session, server)
         contracts = repo.contracts(session)
         result = with_findings(plan(policy, inventory, holds, contracts, now, allow_mass_delete),
-                               scan_findings(session, server))
+                               _known_findings(session, policy, inventory, server, now))
         document = render.to_json(render.plan_document(result))
         plan_id = repo.save_plan(session, PlanRow(
             server=server, made_at=now, now=now, policy_name=policy.name,
@@ -135,11 +162,11 @@ def verify_server(catalog_url: str, storage_url: str, policy_ref: str, server: s
         cov = coverage(policy, inventory, repo.active_holds(session, server),
                        repo.contracts(session), server,
                        repo.wal_times(session, server, inventory.segments_per_log),
-                       repo.point_locks(session, server), row.bucket_lock_mode is not None, now)
+                       repo.point_locks(session, server), _facts(row), now)
         kept = [d.id for d in cov.plan.points if d.action == "keep" and d.status == "done"]
         ranges = [(w.timeline, w.first, w.last) for w in cov.plan.wal if w.action == "keep"]
         expected = repo.kept_objects(session, server, kept, ranges)
-        scanned = scan_findings(session, server)
+        scanned = (*scan_findings(session, server), *vanished.findings(session, server))
     store = open_store(storage_url, clock)
     listed = {(v.key, v.version_id or ""): v for v in store.list_versions(f"{server}/")}
     findings = list(cov.findings) + list(scanned) + compare_listing(expected, listed)

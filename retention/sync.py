@@ -24,6 +24,7 @@ from sqlalchemy import delete, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
+from retention import vanished
 from retention.catalog import repo
 from retention.catalog.locking import catalog_lock
 from retention.catalog.tables import (
@@ -34,6 +35,7 @@ from retention.catalog.tables import (
     ServerRow,
     WalRunRow,
 )
+from retention.errors import InputError
 from retention.model import Finding
 from retention.sources.barman_cloud import ServerScan, scan_server
 from retention.storage.base import BucketLock, ObjectStore, ObjectVersion
@@ -47,6 +49,8 @@ class SyncResult:
     wal_runs: int
     backup_infos_read: int
     findings: tuple[Finding, ...]
+    lock_reads: int = 0  # HEADs for the real retain-until of new backups' objects
+    vanished: int = 0  # points and WAL ranges newly found gone without rex deleting them
 
 
 def default_retention(lock: BucketLock) -> timedelta | None:
@@ -70,14 +74,26 @@ def _object_rows(scan: ServerScan) -> Iterator[tuple[str, str | None, int | None
     yield from (("other", None, None, None, o) for o in scan.unrecognized)
 
 
-def _rows(server: str, scan: ServerScan, retention: timedelta | None,
-          previous: dict[tuple[str, str], tuple[datetime | None, bool]]) -> list[dict[str, Any]]:
+Known = dict[tuple[str, str], tuple[datetime | None, bool]]
+
+
+def _rows(server: str, scan: ServerScan, retention: timedelta | None, previous: Known,
+          read_locks: Known, known: set[tuple[str, str]]) -> list[dict[str, Any]]:
+    """The catalog rows of every object version. A backup object's lock is what was read from
+    storage when it was first seen, or what rex set since; other objects (WAL, never read one
+    by one) count the bucket default from LastModified on top of what rex recorded."""
     rows = []
     for kind, backup_id, tl, pos, o in _object_rows(scan):
         version = o.version_id or ""
-        recorded, held = previous.get((o.key, version), (None, False))
-        default = None if retention is None or o.is_delete_marker else o.last_modified + retention
-        until = max((t for t in (recorded, default) if t is not None), default=None)
+        if (o.key, version) in read_locks:  # read from storage: the truth, not a guess
+            until, held = read_locks[(o.key, version)]
+        elif kind == "base" and (o.key, version) in known:
+            until, held = previous.get((o.key, version), (None, False))
+        else:
+            recorded, held = previous.get((o.key, version), (None, False))
+            default = (None if retention is None or o.is_delete_marker
+                       else o.last_modified + retention)
+            until = max((t for t in (recorded, default) if t is not None), default=None)
         rows.append({"server": server, "kind": kind, "backup_id": backup_id, "timeline": tl,
                      "position": pos, "key": o.key, "version_id": version, "size": o.size,
                      "etag": o.etag, "checksum": o.checksum, "last_modified": o.last_modified,
@@ -95,7 +111,7 @@ def _point_rows(server: str, scan: ServerScan, infos: dict[tuple[str, str], str]
                        end_time=p.end_time, timeline=p.timeline, begin_pos=p.begin_pos,
                        end_pos=p.end_pos, parent=p.parent, segments_per_log=scan.segments_per_log,
                        info_key=b.info.key, info_version=version,
-                       info_text=infos.get((b.info.key, version), ""))
+                       info_text=infos.get((b.info.key, version), ""), keep=p.keep)
 
 
 def sync_server(engine: Engine, store: ObjectStore, storage_url: str, server: str,
@@ -109,9 +125,13 @@ def sync_server(engine: Engine, store: ObjectStore, storage_url: str, server: st
 def _sync(engine: Engine, store: ObjectStore, storage_url: str, server: str,
           now: datetime, actor: str) -> SyncResult:
     lock = store.bucket_lock()
+    versioning = store.bucket_versioning()
     retention = default_retention(lock)
     versions = list(store.list_versions(f"{server}/"))
     with Session(engine) as session, session.begin():
+        known_server = session.get(ServerRow, server)
+        if not versions and known_server is None:
+            raise InputError(_unknown_server(store, server))
         cached = {(p.info_key, p.info_version): p.info_text for p in session.scalars(
             select(PointRow).where(PointRow.server == server)) if p.info_text}
         previous = {(o.key, o.version_id): (o.retain_until, o.legal_hold) for o in
@@ -130,17 +150,62 @@ def _sync(engine: Engine, store: ObjectStore, storage_url: str, server: str,
             return cached[ident].encode("utf-8")
 
         scan = scan_server(server, versions, read)
-        rows = _rows(server, scan, retention, previous)
+        known = {(o.key, o.version_id) for o in session.scalars(
+            select(ObjectRow).where(ObjectRow.server == server, ObjectRow.kind == "base"))}
+        read_locks = (_read_point_locks(store, scan, known) if lock.enabled else {})
+        runs_after: dict[int, list[tuple[int, int]]] = {}
+        for r in scan.runs:
+            runs_after.setdefault(r.timeline, []).append((r.first, r.last))
+        present = {b.point.id for b in scan.backups}
+        gone = vanished.detect(session, server, present, runs_after, scan.segments_per_log)
+        vanished.record(session, server, gone, present, runs_after, now)
+        rows = _rows(server, scan, retention, previous, read_locks,
+                     known if lock.enabled else set())
         _replace(session, server, scan, rows, infos)
-        session.merge(ServerRow(name=server, storage_url=storage_url, synced_at=now,
-                                bucket_lock_days=retention.days if retention else None,
-                                bucket_lock_mode=lock.mode))
+        row = known_server or ServerRow(name=server)
+        row.storage_url, row.synced_at = storage_url, now
+        row.bucket_lock_days = retention.days if retention else None
+        row.bucket_lock_mode, row.bucket_lock_enabled = lock.mode, lock.enabled
+        row.versioning = versioning
+        ends = [b.point.end_time for b in scan.backups
+                if b.point.status == "done" and b.point.end_time is not None]
+        row.first_backup_end = min((t for t in (row.first_backup_end, *ends) if t is not None),
+                                   default=None)
+        session.add(row)
         repo.append(session, now, actor, "sync", server, {
             "storage": storage_url, "points": len(scan.backups), "objects": len(rows),
             "wal_runs": len(scan.runs), "gaps": len(scan.gaps),
-            "backup_infos_read": fetched, "findings": [_finding_doc(f) for f in scan.findings]})
+            "backup_infos_read": fetched, "lock_reads": len(read_locks),
+            "vanished": [{"kind": v.kind, "subject": v.subject} for v in gone],
+            "findings": [_finding_doc(f) for f in scan.findings]})
     return SyncResult(server, len(scan.backups), len(rows), len(scan.runs), fetched,
-                      scan.findings)
+                      scan.findings, len(read_locks), len(gone))
+
+
+def _read_point_locks(store: ObjectStore, scan: ServerScan,
+                      known: set[tuple[str, str]]) -> Known:
+    """The real retain-until and legal hold of each backup object the catalog has not seen
+    before (one HEAD each): listing does not return them, and a guess from LastModified plus
+    the bucket default is wrong for any lock set since (by rex, by hand, by AWS Backup). Bounded
+    by new backups, not by objects: WAL keeps the listing's guess, and an object read once is
+    carried over by later syncs (rex records every lock it sets)."""
+    out: Known = {}
+    for b in scan.backups:
+        for o in b.objects:
+            ident = (o.key, o.version_id or "")
+            if o.is_delete_marker or ident in known:
+                continue
+            lock = store.object_lock(o.key, o.version_id)
+            out[ident] = (lock.retain_until, lock.legal_hold)
+    return out
+
+
+def _unknown_server(store: ObjectStore, server: str) -> str:
+    servers = store.top_prefixes()
+    named = (f"servers found there: {', '.join(servers[:20])}" if servers
+             else "it holds no server at all")
+    return (f"--server {server}: no object under {store.url}/{server}/ and never seen before; "
+            f"{named}. Check the server name and --storage (barman-cloud's destination URL)")
 
 
 def _replace(session: Session, server: str, scan: ServerScan, rows: list[dict[str, Any]],

@@ -73,14 +73,19 @@ class Coverage:
 
 
 
-def daily_states(policy: Policy, done: Sequence[RecoveryPoint],
-                 now: datetime) -> list[tuple[date, DayState]]:
-    """Each Amsterdam day whose daily the SLA still promises: present, missing, or not yet due."""
+def daily_states(policy: Policy, done: Sequence[RecoveryPoint], now: datetime,
+                 first_backup_end: datetime | None = None) -> list[tuple[date, DayState]]:
+    """Each Amsterdam day whose daily the SLA still promises: present, missing, or not yet due.
+
+    Days before the server's first backup are not due. That is the first backup the catalog
+    ever saw (``first_backup_end``, recorded by sync), not the oldest one still stored: a daily
+    deleted out of band is missing, never "before the first backup"."""
     tz, keep = policy.tz, policy.daily.keep
     today = local_day(now, tz)
     first_promised = add_calendar(today, -keep.months, -keep.days)
     have = {local_day(p.end_time, tz) for p in done if p.end_time is not None}
-    first_backup = min(have, default=today)
+    seen = [local_day(first_backup_end, tz)] if first_backup_end is not None else []
+    first_backup = min([*have, *seen], default=today)
     states: list[tuple[date, DayState]] = []
     day = first_promised
     while day <= today:
@@ -118,10 +123,66 @@ class PointLocks:
     objects: int
 
 
+@dataclass(frozen=True)
+class BucketFacts:
+    """What the last sync read of the bucket: Object Lock (enabled, default mode and retention
+    in days) and versioning; ``first_backup_end`` is the server's first done backup ever seen."""
+
+    lock_enabled: bool | None  # None: not read yet (a catalog synced by an older rex)
+    lock_mode: str | None = None
+    default_days: int | None = None
+    versioning: str | None = None
+    first_backup_end: datetime | None = None
+
+
+def bucket_findings(policy: Policy, facts: BucketFacts, server: str,
+                    now: datetime) -> list[Finding]:
+    """The bucket's Object Lock and versioning against the policy: the lock is what keeps the
+    promises against deletion by anyone else, so a missing or weaker one is an error.
+
+    S3 Object Lock needs versioning; its default retention locks every new version from the
+    moment it is written, and must cover the PITR window and its margin on its own (if the
+    daily job stops, it is the only lock)."""
+    rule = policy.object_lock
+    if facts.lock_enabled is None:
+        return [Finding("bucket-unknown", "warning", server,
+                        f"the bucket configuration of {server} has not been read yet; run "
+                        f"`rex sync --server {server}`")]
+    out: list[Finding] = []
+    if facts.versioning != "Enabled":
+        out.append(Finding("versioning-off", "error", server,
+                           f"the bucket of {server} has versioning "
+                           f"{(facts.versioning or 'never enabled').lower()}: an overwrite or "
+                           "delete destroys backups for good; enable versioning and Object Lock"))
+    if not facts.lock_enabled:
+        out.append(Finding("object-lock-missing", "error", server,
+                           f"the policy requires Object Lock ({rule.mode}, default retention "
+                           f"{rule.default_retention}) but the bucket of {server} has none: "
+                           "anyone with its credentials can delete backups the SLA promises; "
+                           "create the bucket with Object Lock (terraform/)"))
+        return out
+    if facts.lock_mode != rule.mode:
+        out.append(Finding("object-lock-mode", "error", server,
+                           f"the bucket of {server} locks new objects in "
+                           f"{facts.lock_mode or 'no'} mode by default, the policy requires "
+                           f"{rule.mode}; set the bucket's default retention (terraform/)"))
+    needed = policy.pitr.window + policy.pitr.margin
+    cover = needed.after(now, policy.tz) - now
+    days = facts.default_days or 0
+    if timedelta(days=days) < cover:
+        out.append(Finding("object-lock-short", "error", server,
+                           f"the bucket of {server} locks new objects for {days} days, shorter "
+                           f"than the PITR window and margin ({needed}): WAL of the window is "
+                           "deletable by anyone whenever rex has not run; set the default "
+                           f"retention to {rule.default_retention} (terraform/)"))
+    return out
+
+
 def coverage(policy: Policy, inventory: Inventory, holds: Sequence[Hold],
              contracts: Sequence[Contract], server: str, wal_times: WalTimes,
-             locks: Mapping[str, PointLocks], lock_enabled: bool, now: datetime) -> Coverage:
+             locks: Mapping[str, PointLocks], facts: BucketFacts, now: datetime) -> Coverage:
     """Every check of the SLA's promises for one server at ``now``."""
+    lock_enabled = bool(facts.lock_enabled)
     result = plan(policy, inventory, holds, contracts, now, allow_mass_delete=True)
     done = sorted((p for p in inventory.points if p.server == server and p.status == "done"),
                   key=lambda p: (p.end_time, p.id))
@@ -137,20 +198,30 @@ def coverage(policy: Policy, inventory: Inventory, holds: Sequence[Hold],
     needed_from = (anchors[-1] if anchors else done[0]).begin_pos if done else None
     gaps = [g for g in _gaps(inventory, server, wal_times, done, needed_from) if g.in_window]
     findings += _gap_findings(server, gaps, inventory.segments_per_log)
-    days = daily_states(policy, done, now)
-    findings += [Finding("daily-missing", "error", f"{server}/{d}",
-                         f"no backup of {server} ended on {d} (Amsterdam): the daily of that "
-                         "day cannot be kept") for d, s in days if s == "missing"]
+    days = daily_states(policy, done, now, facts.first_backup_end)
+    findings += daily_findings(server, days)
     newest_wal = wal_times.newest()
     lag = policy.pitr.max_archive_lag
-    if newest_wal is not None and lag.after(newest_wal, policy.tz) < now:
+    if newest_wal is None:
+        findings.append(Finding("archive-lag", "error", server,
+                                f"no archived WAL of {server} at all: no instant can be "
+                                "restored; check archive_command and --storage"))
+    elif lag.after(newest_wal, policy.tz) < now:
         findings.append(Finding("archive-lag", "error", server,
                                 f"the newest WAL of {server} was archived at {z(newest_wal)}, "
                                 f"longer than {lag} ago: check archive_command"))
     findings += _lock_findings(result, server, locks, lock_enabled)
+    findings += bucket_findings(policy, facts, server, now)
     return Coverage(server, result, window_start, done[-1].end_time if done else None,
                     newest_wal, tuple(days), tuple(gaps),
                     tuple(sorted(set(findings), key=lambda f: (f.severity, f.code, f.subject))))
+
+
+def daily_findings(server: str, days: Sequence[tuple[date, DayState]]) -> list[Finding]:
+    """One error per promised day without its daily (``daily_states``)."""
+    return [Finding("daily-missing", "error", f"{server}/{d}",
+                    f"no backup of {server} ended on {d} (Amsterdam): the daily of that day "
+                    "cannot be kept") for d, s in days if s == "missing"]
 
 
 def _gap_findings(server: str, gaps: Sequence[Gap], spl: int) -> list[Finding]:
@@ -189,6 +260,10 @@ def _lock_findings(result: Plan, server: str, locks: Mapping[str, PointLocks],
     return out
 
 
+VANISHED = ("kept-point-vanished", "kept-wal-vanished")
+UNPROTECTED = ("object-lock-missing", "object-lock-mode", "object-lock-short", "versioning-off")
+
+
 def metrics_registry(cov: Coverage, findings: Sequence[Finding],
                      now: datetime) -> CollectorRegistry:
     """The verdict as Prometheus gauges labelled with the server (escaped by the library)."""
@@ -208,6 +283,11 @@ def metrics_registry(cov: Coverage, findings: Sequence[Finding],
     gauge("rex_daily_missing", "Days of the last six months without a daily backup.",
           cov.daily_missing)
     gauge("rex_wal_gaps", "Missing WAL stretches.", len(cov.gaps))
+    gauge("rex_vanished", "Kept backups and WAL ranges that left storage without rex deleting "
+          "them, not acknowledged yet.", sum(1 for f in findings if f.code in VANISHED))
+    gauge("rex_bucket_unprotected", "Ways the bucket falls short of the policy: Object Lock "
+          "missing, another mode, a default retention shorter than the PITR window, versioning "
+          "off.", sum(1 for f in findings if f.code in UNPROTECTED))
     by_severity = Gauge("rex_findings", "Findings of the last verify, by severity.",
                         ["server", "severity"], registry=registry)
     for sev in ("error", "warning", "info"):

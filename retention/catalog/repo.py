@@ -162,7 +162,7 @@ def load_inventory(session: Session, server: str, now: datetime) -> Inventory:
     locks = _locks_by_point(session, server)
     points = [RecoveryPoint(p.backup_id, p.server, p.status, p.begin_time,  # type: ignore[arg-type]
                             p.end_time, p.timeline, p.begin_pos, p.end_pos, p.parent,
-                            locks.get(p.backup_id))
+                            locks.get(p.backup_id), p.keep)  # type: ignore[arg-type]
               for p in session.scalars(select(PointRow).where(PointRow.server == server))]
     runs = list(session.scalars(select(WalRunRow).where(WalRunRow.server == server)
                                 .order_by(WalRunRow.timeline, WalRunRow.first)))
@@ -171,7 +171,7 @@ def load_inventory(session: Session, server: str, now: datetime) -> Inventory:
     spl = session.scalar(select(func.max(PointRow.segments_per_log))
                          .where(PointRow.server == server)) or 256
     return Inventory(tuple(points), tuple(_split_locked(session, server, runs, now)),
-                     histories, spl)
+                     histories, spl, (server,))
 
 
 def state_hash(inventory: Inventory, holds: Sequence[Hold], contracts_: Sequence[Contract]) -> str:

@@ -70,6 +70,7 @@ class PointRow(Base):
     info_key: Mapped[str] = mapped_column(String(1024), default="")
     info_version: Mapped[str] = mapped_column(String(1024), default="")
     info_text: Mapped[str] = mapped_column(Text, default="")
+    keep: Mapped[str | None] = mapped_column(String(16), nullable=True)  # barman keep target
 
 
 class ObjectRow(Base):
@@ -120,6 +121,12 @@ class ServerRow(Base):
     state_hash: Mapped[str | None] = mapped_column(String(64), nullable=True)
     bucket_lock_days: Mapped[int | None] = mapped_column(Integer, nullable=True)
     bucket_lock_mode: Mapped[str | None] = mapped_column(String(16), nullable=True)
+    # facts read from the bucket at the last sync (migration 0003); None: not read yet
+    bucket_lock_enabled: Mapped[bool | None] = mapped_column(Boolean, nullable=True)
+    versioning: Mapped[str | None] = mapped_column(String(16), nullable=True)  # Enabled, ...
+    # the end of the first done backup rex ever saw of the server: days before it are "before
+    # the first backup", every later day without its daily is missing
+    first_backup_end: Mapped[datetime | None] = mapped_column(Instant(), nullable=True)
 
 
 class HoldRow(Base):
@@ -198,6 +205,26 @@ class LedgerRow(Base):
     details: Mapped[str] = mapped_column(Text)  # canonical JSON, as hashed
     prev_hash: Mapped[str] = mapped_column(String(64))
     hash: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class VanishedRow(Base):
+    """A point or WAL range the catalog knew that storage no longer holds and rex did not
+    delete (migration 0003): an error finding until an operator acknowledges it."""
+
+    __tablename__ = "rex_vanished"
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    server: Mapped[str] = mapped_column(String(200), index=True)
+    kind: Mapped[str] = mapped_column(String(8))  # point, wal
+    subject: Mapped[str] = mapped_column(String(200))  # backup id, or "<first>..<last>" names
+    timeline: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    first: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    last: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    end_time: Mapped[datetime | None] = mapped_column(Instant(), nullable=True)
+    kept_by: Mapped[str] = mapped_column(Text, default="")  # the last plan's keep reasons
+    found_at: Mapped[datetime] = mapped_column(Instant())
+    acknowledged_at: Mapped[datetime | None] = mapped_column(Instant(), nullable=True)
+    acknowledged_by: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    ack_reason: Mapped[str | None] = mapped_column(Text, nullable=True)
 
 
 # --- the client lifecycle (migration 0002) ------------------------------------------------------

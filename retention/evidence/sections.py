@@ -19,10 +19,10 @@ from retention.inventory import InventoryDocument
 from retention.model import Finding, Plan, PointDecision, RecoveryPoint
 from retention.policy import Policy
 from retention.timeutil import format_instant, parse_instant
-from retention.verify import Coverage, PointLocks, WalTimes, coverage
+from retention.verify import BucketFacts, Coverage, PointLocks, WalTimes, coverage
 from retention.wal import segment_name
 
-HOLD_REASONS = ("legal-hold ", "lease ", "hold post-termination ")
+HOLD_REASONS = ("legal-hold ", "lease ", "hold post-termination ", "keep:")
 CELL_STATES = ("kept", "held", "pitr", "missing", "deleted", "pending", "none", "future")
 
 
@@ -43,7 +43,7 @@ def server_coverage(policy: Policy, inv: InventoryDocument, result: Plan, server
     points = [p for p in inv.inventory.points if p.server == server]
     locks = {p.id: PointLocks(None, False, 1) for p in points}
     cov = coverage(policy, inv.inventory, inv.holds, inv.contracts, server, WalTimes({}, {}),
-                   locks, False, now)
+                   locks, BucketFacts(lock_enabled=None), now)
     done = sorted((p for p in points if p.status == "done" and p.end_time is not None),
                   key=lambda p: (p.end_time, p.id))
     anchors = [p for p in done if p.end_time is not None and p.end_time <= cov.window_start]

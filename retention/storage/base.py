@@ -95,6 +95,16 @@ class ObjectStore(Protocol):
 
     def bucket_lock(self) -> BucketLock: ...
 
+    def bucket_versioning(self) -> str | None:
+        """The bucket's versioning status, ``Enabled`` or ``Suspended``; None where it was
+        never turned on (S3's GetBucketVersioning gives no status then)."""
+        ...
+
+    def top_prefixes(self) -> list[str]:
+        """The names of the first-level "folders" under the store's root (barman-cloud's
+        server names), sorted; one delimited listing, not a listing of every object."""
+        ...
+
     def object_lock(self, key: str, version_id: str | None) -> ObjectLock: ...
 
     def extend_retention(self, key: str, version_id: str | None, until: datetime,

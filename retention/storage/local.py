@@ -247,6 +247,16 @@ class LocalStore:
     def bucket_lock(self) -> BucketLock:
         return read_config(self.root)
 
+    def bucket_versioning(self) -> str | None:
+        return "Enabled"  # the local store keeps every version, like a versioned bucket
+
+    def top_prefixes(self) -> list[str]:
+        root = self._versions_root()
+        if not root.is_dir():
+            return []
+        return sorted({unquote(d.name).split("/", 1)[0] for d in root.iterdir()
+                       if d.is_dir() and "/" in unquote(d.name)})
+
     def set_bucket_lock(self, lock: BucketLock) -> None:
         """Write the bucket's Object Lock configuration (``.rex-store.json``); like S3's, it
         applies to versions written afterwards."""

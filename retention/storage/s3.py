@@ -8,6 +8,7 @@ delete, and never asking to shorten a retain-until.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -39,6 +40,14 @@ if TYPE_CHECKING:
 # whose links S3 refuses there (and SigV2 ignores the 7-day limit rex promises)
 CLIENT_CONFIG = Config(signature_version="s3v4",
                        retries={"mode": "adaptive", "max_attempts": 10})
+
+
+def client_config() -> Config:
+    """CLIENT_CONFIG, but boto's own AWS_MAX_ATTEMPTS wins when set (a client's config would
+    otherwise override the environment): an operator or a test can fail fast."""
+    if os.environ.get("AWS_MAX_ATTEMPTS"):
+        return Config(signature_version="s3v4", retries={"mode": "adaptive"})
+    return CLIENT_CONFIG
 TRANSFER = TransferConfig(multipart_threshold=64 << 20, multipart_chunksize=64 << 20)
 NULL_VERSION = "null"  # S3's version id of an object written while versioning was off
 
@@ -61,7 +70,7 @@ class S3Store:
         self.bucket = bucket
         self.root = f"{prefix.strip('/')}/" if prefix.strip("/") else ""
         self.url = f"s3://{bucket}/{self.root}".rstrip("/")
-        self.client: S3Client = client or boto3.client("s3", config=CLIENT_CONFIG)
+        self.client: S3Client = client or boto3.client("s3", config=client_config())
 
     # --- helpers ---
 
@@ -228,6 +237,20 @@ class S3Store:
         return BucketLock(enabled=lock.get("ObjectLockEnabled") == "Enabled",
                           mode=_lock_mode(default.get("Mode")),
                           days=default.get("Days") or None, years=default.get("Years") or None)
+
+    def bucket_versioning(self) -> str | None:
+        with self._request("GetBucketVersioning"):
+            status = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")
+        return str(status) if status else None
+
+    def top_prefixes(self) -> list[str]:
+        paginator = self.client.get_paginator("list_objects_v2")
+        names: set[str] = set()
+        with self._request("ListObjectsV2"):
+            for page in paginator.paginate(Bucket=self.bucket, Prefix=self.root, Delimiter="/"):
+                names.update(p["Prefix"][len(self.root):].rstrip("/")
+                             for p in page.get("CommonPrefixes", []))
+        return sorted(n for n in names if n)
 
     def object_lock(self, key: str, version_id: str | None) -> ObjectLock:
         """The lock of one version from HEAD (moto has no GetObjectRetention)."""

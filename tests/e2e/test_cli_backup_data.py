@@ -25,7 +25,7 @@ def rex(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 
 
 def make_env(root: Path, no_data: tuple[str, ...] = ()) -> dict[str, str]:
-    write_store(root / "store", no_data)
+    write_store(root / "store", no_data, lock_days=32)
     return {"REX_STORAGE": f"file://{root / 'store'}",
             "REX_CATALOG": f"sqlite:///{root / 'rex.db'}", "REX_NOW": NOW, "REX_ACTOR": "ops"}
 

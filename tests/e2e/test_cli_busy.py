@@ -15,6 +15,7 @@ from retention.catalog.locking import catalog_lock, holder_id
 from retention.sample import write_layout
 from retention.storage.local import LocalStore
 from retention.timeutil import z
+from tests.support.bucket import protect
 
 END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 # locks are leased on the real clock (never on --now): the other holder took it just now
@@ -24,7 +25,7 @@ SINCE = datetime.now(UTC).replace(microsecond=0)
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "store").mkdir()
-    write_layout(LocalStore(tmp_path / "store", lambda: END), "suite", END, 40)
+    write_layout(protect(LocalStore(tmp_path / "store", lambda: END)), "suite", END, 40)
     env = {"REX_STORAGE": f"file://{tmp_path / 'store'}",
            "REX_CATALOG": f"sqlite:///{tmp_path / 'rex.db'}", "REX_NOW": "2026-11-29T06:00:00Z",
            "REX_ACTOR": "ops"}

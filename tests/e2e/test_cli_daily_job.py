@@ -13,6 +13,7 @@ from cli import main
 from retention.sample import write_layout
 from retention.storage.base import BucketLock
 from retention.storage.local import LocalStore
+from tests.support.bucket import protect
 
 END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 NOW = "2026-11-29T06:00:00Z"
@@ -23,6 +24,7 @@ def env(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "store").mkdir()
     store = LocalStore(tmp_path / "store", lambda: END)
     write_layout(store, "suite", END, 190)
+    protect(store)
     return {"REX_STORAGE": f"file://{tmp_path / 'store'}",
             "REX_CATALOG": f"sqlite:///{tmp_path / 'rex.db'}", "REX_NOW": NOW,
             "REX_ACTOR": "ops"}

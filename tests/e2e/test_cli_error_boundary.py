@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from cli import main
 from retention.sample import write_layout
 from retention.storage.local import LocalStore
+from tests.support.bucket import protect
 
 END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 ROOT = Path(__file__).resolve().parents[2]
@@ -46,7 +47,9 @@ def listing(store_dir: Path) -> set[tuple[str, str | None]]:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str | None]:
     (tmp_path / "store").mkdir()
-    write_layout(LocalStore(tmp_path / "store", lambda: END), "suite", END, 200)  # some expired
+    store = LocalStore(tmp_path / "store", lambda: END)
+    write_layout(store, "suite", END, 200)  # some expired
+    protect(store)
     return {"REX_STORAGE": (tmp_path / "store").as_uri(),
             "REX_CATALOG": f"sqlite:///{tmp_path / 'rex.db'}", "REX_NOW": "2026-11-29T06:00:00Z",
             "REX_ACTOR": "ops", "REX_SIGNING_KEY": None, "REX_DEBUG": None}
@@ -72,7 +75,8 @@ S3_ENV: dict[str, str | None] = {
 
 
 def test_an_unreachable_s3_endpoint_is_exit_4(env: dict[str, str | None]) -> None:
-    s3 = {**env, **S3_ENV, "AWS_ACCESS_KEY_ID": "dummy", "AWS_SECRET_ACCESS_KEY": "dummy"}
+    s3 = {**env, **S3_ENV, "AWS_ACCESS_KEY_ID": "dummy", "AWS_SECRET_ACCESS_KEY": "dummy",
+          "AWS_MAX_ATTEMPTS": "2"}  # boto's own setting: the same error, without ten retries
     code, _, err = rex(s3, "sync", "--server", "suite")
     line = one_error_line(err)
     assert code == 4 and "s3://bucket/prefix" in line and "AWS_ENDPOINT_URL" in line

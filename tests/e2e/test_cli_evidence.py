@@ -18,6 +18,7 @@ from click.testing import CliRunner
 from cli import main
 from retention.sample import write_layout
 from retention.storage.local import LocalStore
+from tests.support.bucket import protect
 
 END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 NOW = "2026-11-29T06:00:00Z"
@@ -58,12 +59,14 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     (root / "store").mkdir()
     store = LocalStore(root / "store", lambda: END)
     write_layout(store, "suite", END, 200)
+    protect(store)
     _lose_backup(store, MISSING)
     env = {"REX_STORAGE": f"file://{root / 'store'}", "REX_CATALOG": f"sqlite:///{root / 'rex.db'}",
            "REX_NOW": NOW, "REX_ACTOR": "ops"}
     assert rex(env, "evidence", "keygen", "--out", str(root / "keys"))[0] == 0
     env["REX_SIGNING_KEY"] = str(root / "keys" / "private.pem")
-    assert rex(env, "run", "--server", "suite")[0] == 0
+    code, out, _ = rex(env, "run", "--server", "suite")
+    assert code == 1 and "ERROR daily-missing [suite/2026-10-01]" in out  # the job alerts
     assert rex(env, "verify", "--server", "suite")[0] == 1  # the missing daily is an error
     rex(env, "hold", "place", "--server", "suite", "--point", "20261105T010000",
         "--reason", "audit 2026-17", "--by", "legal")

@@ -25,7 +25,7 @@ def rex(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 @pytest.fixture
 def env(tmp_path: Path) -> dict[str, str]:
     write_store(tmp_path / "store",
-                info_changes={BROKEN: {"end_time": "9999-12-31 00:00:00+00:00"}})
+                info_changes={BROKEN: {"end_time": "9999-12-31 00:00:00+00:00"}}, lock_days=32)
     return {"REX_STORAGE": f"file://{tmp_path / 'store'}",
             "REX_CATALOG": f"sqlite:///{tmp_path / 'rex.db'}", "REX_NOW": NOW, "REX_ACTOR": "ops"}
 
@@ -35,8 +35,11 @@ def test_a_backup_info_ending_in_9999_is_skipped_and_the_rest_is_planned(
     code, out, _ = rex(env, "run", "--server", "suite", "--json")
     doc = json.loads(out)
     assert code == 1
-    [finding] = [f for f in doc["plan"]["findings"] if f["severity"] == "error"]
-    assert (finding["code"], finding["subject"]) == ("backup-info-unreadable", f"suite/{BROKEN}")
+    errors = [f for f in doc["plan"]["findings"] if f["severity"] == "error"]
+    assert [(f["code"], f["subject"]) for f in errors] == [
+        ("backup-info-unreadable", f"suite/{BROKEN}"),
+        ("daily-missing", "suite/2026-11-15")]  # the daily job alerts on it, as verify does
+    finding = errors[0]
     assert finding["message"].startswith(f"suite/base/{BROKEN}/backup.info (version ")
     assert "end_time: '9999-12-31 00:00:00+00:00' is not between 1970-01-01 and 2199-12-31" \
         in finding["message"]

@@ -20,6 +20,7 @@ from cli import main
 from retention.sample import Clock, write_layout
 from retention.storage.base import BucketLock
 from retention.storage.local import LocalStore
+from tests.support.bucket import bypass_delete
 
 ROOT = Path(__file__).resolve().parents[2]
 MINIMAL = ROOT / "tests" / "unit" / "exporters" / "minimal.bpmn"
@@ -81,6 +82,7 @@ def _cases(tmp: Path, point: str) -> list[tuple[tuple[str, ...], list[str]]]:
         (("hold", "release"), ["H1", "--reason", "closed", "--by", "legal"]),
         (("run",), ["--server", "suite"]),
         (("verify",), ["--server", "suite"]),
+        (("vanished", "list"), ["--server", "suite"]),
         (("offboard",), ["acme", "--out", str(tmp / "bundles")]),
         (("evidence", "verify"), []),
         (("evidence", "report"), ["--from", "2026-11-01", "--to", "2026-11-28", "--out",
@@ -108,7 +110,8 @@ def rex(env: dict[str, str], *args: str) -> tuple[int, str, str]:
 
 def test_every_command_is_covered(tmp_path: Path) -> None:
     covered = ({path for path, _ in _cases(tmp_path, "x")} | set(NEEDS_A_CLUSTER)
-               | set(NOT_JSON) | {("demo",)})  # the demo: test_the_demo_prints_json
+               | set(NOT_JSON) | {("demo",)}  # the demo: test_the_demo_prints_json
+               | {("vanished", "ack")})  # needs a loss: test_acknowledging_a_loss_prints_json
     assert set(commands()) == covered
 
 
@@ -137,6 +140,17 @@ def test_every_command_prints_json_that_parses(env: dict[str, str], tmp_path: Pa
     assert docs[("policy", "show")]["pitr"]["window"] == "30d"
     assert docs[("db", "upgrade")]["changed"] is False
     assert [t["tenant"] for t in docs[("tenant", "list")]["tenants"]] == ["acme"]
+
+
+def test_acknowledging_a_loss_prints_json(env: dict[str, str], tmp_path: Path) -> None:
+    assert rex(env, "run", "--server", "suite")[0] == 0
+    store = LocalStore(tmp_path / "store", Clock(END))
+    for key in {v.key for v in store.list_versions("suite/base/20261120T010000/")}:
+        bypass_delete(store, key)  # locked: only a governance bypass removes it
+    assert rex(env, "sync", "--server", "suite")[0] == 0
+    code, out, _ = rex(env, "vanished", "ack", "1", "--server", "suite", "--reason", "INC-1",
+                       "--json")
+    assert code == 0 and json.loads(out)["vanished"][0]["subject"] == "20261120T010000"
 
 
 def test_plan_from_an_inventory_prints_json() -> None:

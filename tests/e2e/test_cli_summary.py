@@ -49,7 +49,8 @@ def test_run_prints_a_short_summary(env: dict[str, str]) -> None:
     code, out, err = rex(env, "run", "--server", "suite")
     assert code == 0 and err == ""  # no progress drawn when stderr is not a terminal
     assert out.splitlines() == [
-        "synced suite: 243 backups, 2187 object versions, 1 WAL runs (243 backup.info read)",
+        "synced suite: 243 backups, 2187 object versions, 1 WAL runs (243 backup.info read, "
+        "729 locks read)",
         "plan for suite at 2026-11-29 02:30 CET (policy engage-sla-2024)",
         "  kept 185 backups: 185 daily, 31 pitr-window, 1 newest, 1 pitr-anchor",
         "  deleted 58 backups: 58 expired",

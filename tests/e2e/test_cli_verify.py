@@ -14,6 +14,7 @@ from click.testing import CliRunner
 from cli import main
 from retention.sample import Clock, write_layout
 from retention.storage.local import LocalStore
+from tests.support.bucket import bypass_delete, protect
 
 END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
 NOW = "2026-11-29T01:30:00Z"  # half an hour after the last WAL was archived
@@ -23,10 +24,11 @@ NOW = "2026-11-29T01:30:00Z"  # half an hour after the last WAL was archived
 def env(tmp_path: Path) -> dict[str, str]:
     (tmp_path / "store").mkdir()
     clock = Clock(END)  # LastModified follows the backups
-    write_layout(LocalStore(tmp_path / "store", clock), "suite", END, 40, at=clock.set)
+    store = protect(LocalStore(tmp_path / "store", clock))  # new versions locked 32 days
+    write_layout(store, "suite", END, 40, at=clock.set)
     env = {"REX_STORAGE": f"file://{tmp_path / 'store'}",
            "REX_CATALOG": f"sqlite:///{tmp_path / 'rex.db'}", "REX_NOW": NOW}
-    assert rex(env, "sync", "--server", "suite")[0] == 0
+    assert rex(env, "run", "--server", "suite")[0] == 0  # kept backups locked to their expiry
     return env
 
 
@@ -54,8 +56,7 @@ def test_a_missing_segment_in_the_window_is_a_gap_with_its_interval(
         env: dict[str, str], tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store", lambda: END)
     victim = "suite/wals/0000000100000000/0000000100000000000000BE.gz"
-    [version] = [v for v in store.list_versions(victim)]
-    assert store.delete_versions([(victim, version.version_id)]).failed == ()
+    bypass_delete(store, victim)
     assert rex(env, "sync", "--server", "suite")[0] == 0
     code, out, _ = rex(env, "verify", "--server", "suite", "--json")
     doc = json.loads(out)
@@ -66,7 +67,10 @@ def test_a_missing_segment_in_the_window_is_a_gap_with_its_interval(
     assert gap["unrestorable_to"] == "2026-11-20T01:05:00Z"  # first backup after it ends
     errors = {(f["code"], f["subject"]) for f in doc["findings"] if f["severity"] == "error"}
     assert errors == {("wal-gap", "suite/0000000100000000000000BE..0000000100000000000000BE"),
-                      ("wal-gap", "suite/20261119T010000")}  # that backup cannot be made whole
+                      ("wal-gap", "suite/20261119T010000"),  # that backup cannot be made whole
+                      # rex kept it: it left storage behind rex's back
+                      ("kept-wal-vanished",
+                       "suite/0000000100000000000000BE..0000000100000000000000BE")}
 
 
 def test_deep_finds_a_corrupted_object(env: dict[str, str], tmp_path: Path) -> None:
@@ -88,8 +92,7 @@ def test_an_object_gone_behind_the_catalogs_back_is_missing(env: dict[str, str],
                                                             tmp_path: Path) -> None:
     store = LocalStore(tmp_path / "store", lambda: END)
     key = "suite/base/20261125T010000/data.tar.gz"
-    [version] = list(store.list_versions(key))
-    store.delete_versions([(key, version.version_id)])
+    bypass_delete(store, key)
     code, out, _ = rex(env, "verify", "--server", "suite", "--json")
     assert code == 1
     assert ("object-missing", "suite/20261125T010000") in {

@@ -17,8 +17,8 @@ AT = datetime(2026, 11, 29, 3, 0, tzinfo=UTC)
 
 def test_migrations_run_on_open_and_are_idempotent(catalog: str) -> None:
     engine = open_catalog(catalog)
-    assert revision(engine) == "0002" == HEAD  # HEAD lets an up-to-date catalog skip Alembic
-    assert upgrade(engine) == ("0002", "0002")
+    assert revision(engine) == "0003" == HEAD  # HEAD lets an up-to-date catalog skip Alembic
+    assert upgrade(engine) == ("0003", "0003")
     assert {"rex_point", "rex_object", "rex_ledger", "alembic_version_rex"} <= set(
         inspect(engine).get_table_names())
 
