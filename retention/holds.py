@@ -1,4 +1,5 @@
-"""Rules that keep what someone asked to keep: legal holds, leases, locks, parents, own WAL."""
+"""Rules that keep what someone asked to keep: legal holds, leases, barman's keep annotations,
+locks, parents, own WAL."""
 
 from __future__ import annotations
 
@@ -64,6 +65,46 @@ def _hold_range(hold: Hold, pts: list[RecoveryPoint], led: Reasons) -> None:
     keep = WalKeep(hold.server, first.timeline, 2**31, first.begin_pos, last, reason, hold.until)
     led.wal.append(keep)
     led.held_ranges.append((hold.id, keep))
+
+
+def keep_annotated(inventory: Inventory, led: Reasons) -> None:
+    """barman's keep annotations (barman-cloud-backup-keep) are holds without an end, until the
+    annotation is removed. ``full``: the backup and every WAL segment from its begin on, so that
+    any instant from it to now is restorable (barman's KEEP:FULL); ``standalone``: the backup
+    and its own WAL (keep_own_wal), restorable to its end only (KEEP:STANDALONE). barman keeps
+    only DONE backups (barman-cloud-backup-keep refuses any other): an annotated failed or
+    running backup is a warning, and the annotation keeps nothing of it."""
+    for p in sorted((p for p in inventory.points if p.keep is not None), key=lambda p: p.key):
+        where = f"{p.server}/base/{p.id}/annotations/keep"
+        if p.status != "done" or p.end_pos is None:
+            led.find("keep-not-done", "warning", f"{p.server}/{p.id}",
+                     f"backup {p.id} of {p.server} is {p.status} but {where} asks to keep it "
+                     f"({p.keep}): barman keeps only DONE backups, so the annotation keeps "
+                     "nothing of it; remove the annotation (barman-cloud-backup-keep --release)")
+            continue
+        led.keep(p.key, f"keep:{p.keep}", None)
+        if p.keep == "full":
+            keep = WalKeep(p.server, p.timeline, 2**31, p.begin_pos, OPEN_END,
+                           f"keep:full {p.id}", None)
+            led.wal.append(keep)
+            _check_kept_full(p, [r for r in inventory.wal if r.server == p.server],
+                             inventory.segments_per_log, where, led)
+
+
+def _check_kept_full(p: RecoveryPoint, runs: list[WalRun], spl: int, where: str,
+                     led: Reasons) -> None:
+    """``full`` promises point-in-time recovery from the backup's end to the newest segment;
+    its own WAL is checked with every kept backup's (check_wal)."""
+    assert p.end_pos is not None
+    if not runs:
+        return  # check_wal reports a server without WAL
+    newest = max((r.last for r in runs if r.timeline >= p.timeline), default=p.end_pos)
+    for a, b in holes(runs, p.timeline, p.end_pos + 1, newest):
+        led.find("keep-wal-gap", "warning", f"{p.server}/{p.id}",
+                 f"{where} ({p.keep}) asks for every instant from backup {p.id} of {p.server} "
+                 f"on, but WAL {segment_name(p.timeline, a, spl)}.."
+                 f"{segment_name(p.timeline, b, spl)} is missing: recovery from the backup stops "
+                 "there; restore the segments from another copy, or tell whoever pinned it")
 
 
 def keep_locked(points: Sequence[RecoveryPoint], led: Reasons) -> None:

@@ -11,8 +11,9 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from retention.annotations import TARGETS
 from retention.errors import InputError
-from retention.model import Contract, Hold, Inventory, RecoveryPoint, Status, WalRun
+from retention.model import Contract, Hold, Inventory, KeepTarget, RecoveryPoint, Status, WalRun
 from retention.timeutil import parse_instant
 from retention.wal import DEFAULT_SEGMENTS_PER_LOG, parse_segment
 
@@ -84,6 +85,7 @@ def _point(f: _Fields) -> RecoveryPoint | None:
     end_time, end_wal = f.instant("end_time", not done), f.segment("end_wal", not done)
     begin_wal = f.segment("begin_wal")
     parent, locked = f.text("parent", True), f.instant("locked_until", True)
+    keep = _keep(f)
     if ident is None or server is None or begin is None or begin_wal is None \
             or status not in _STATUSES:
         return None
@@ -93,7 +95,20 @@ def _point(f: _Fields) -> RecoveryPoint | None:
         f.problems.append(f"{f.path}: end_time is before begin_time")
     st: Status = status
     return RecoveryPoint(ident, server, st, begin, end_time, begin_wal[0], begin_wal[1],
-                         end_wal[1] if end_wal else None, parent, locked)
+                         end_wal[1] if end_wal else None, parent, locked, keep)
+
+
+def _keep(f: _Fields) -> KeepTarget | None:
+    """barman's keep annotation of the point, optional: "full" or "standalone"."""
+    value = f.obj.get("keep")
+    if value is None:
+        return None
+    for target in TARGETS:
+        if value == target:
+            return target
+    f.problems.append(f"{f.path}.keep: expected \"full\" or \"standalone\" (the targets of "
+                      f"barman-cloud-backup-keep), got {value!r}")
+    return None
 
 
 def _run(f: _Fields) -> WalRun | None:

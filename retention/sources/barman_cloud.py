@@ -1,8 +1,9 @@
 """The barman-cloud layout of one server, read from a versioned listing: a pure function.
 
 Input: every ``ObjectVersion`` under ``<prefix><server>/`` (latest and older versions, delete
-markers) and ``read(key, version_id)``, called once per backup, for its newest ``backup.info``
-only (never for WAL). Output: a ``ServerScan``.
+markers) and ``read(key, version_id)``, called once per backup for its newest ``backup.info``,
+and once more for the newest version of its keep annotation if it has one (never for WAL).
+Output: a ``ServerScan``.
 
 Decided semantics (tests pin them):
 
@@ -28,6 +29,10 @@ Decided semantics (tests pin them):
 - **Leftovers** also: a ``base/<id>/`` without any backup.info (barman-cloud ignores it) and a
   backup whose newest backup.info version is a delete marker (barman-cloud-backup-delete in a
   versioned bucket: invisible to barman, yet every version still stored): ``warning``.
+- **Keep annotations.** ``base/<id>/annotations/keep`` (barman-cloud-backup-keep) sets the
+  point's ``keep``: the target in its newest version, read once (``read``) unless that version
+  is a delete marker (released). Other content is a ``warning`` finding naming the key and
+  version, and counts as ``full``, as barman treats it (see ``retention.annotations``).
 - **Objects.** A point owns every version under ``base/<id>/`` (both backup.info uploads, data
   tarballs, ``annotations/keep``, delete markers). WAL objects are indexed per timeline and
   position (see ``walindex``); ``.history`` files are listed per timeline. Keys matching no part of
@@ -44,8 +49,9 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Literal
 
+from retention.annotations import KEEP_NAME, target_of
 from retention.errors import InputError
-from retention.model import Finding, RecoveryPoint, Status, WalRun
+from retention.model import Finding, KeepTarget, RecoveryPoint, Status, WalRun
 from retention.sources.backup_info import BackupInfo, BackupInfoError, parse_backup_info
 from retention.sources.walindex import (
     TimelineWal,
@@ -187,6 +193,7 @@ class _Parsed:
     first_info: ObjectVersion
     objects: tuple[ObjectVersion, ...]
     server: str
+    keep: KeepTarget | None = None
 
 
 def _backups(server: str, root: str, base: dict[str, list[ObjectVersion]], read: Reader,
@@ -226,8 +233,21 @@ def _backups(server: str, root: str, base: dict[str, list[ObjectVersion]], read:
                                                           f"{root}base/{backup_id}/", missing)))
             continue
         first = min(infos, key=lambda o: o.last_modified)
-        parsed.append(_Parsed(backup_id, info, latest, first, objects, server))
+        keep = _keep(subject, f"{root}base/{backup_id}/{KEEP_NAME}", objects, read, findings)
+        parsed.append(_Parsed(backup_id, info, latest, first, objects, server, keep))
     return parsed, leftovers
+
+
+def _keep(subject: str, key: str, objects: Sequence[ObjectVersion], read: Reader,
+          findings: list[Finding]) -> KeepTarget | None:
+    """The backup's keep annotation (barman-cloud-backup-keep); odd content is a warning."""
+    keep, problem = target_of([o for o in objects if o.key == key], read)
+    if problem is not None:
+        findings.append(Finding("keep-annotation-unknown", "warning", subject,
+                                f"{problem}: backup {subject} is kept as \"full\", as barman "
+                                "does; rewrite it with barman-cloud-backup-keep --target full "
+                                "(or standalone)"))
+    return keep
 
 
 def _missing_data(info: BackupInfo, objects: Sequence[ObjectVersion],
@@ -329,7 +349,7 @@ def _finish(p: _Parsed, spl: int) -> Backup:
         begin_time=info.begin_time or p.first_info.last_modified,
         end_time=None if status == "running" else info.end_time,
         timeline=timeline, begin_pos=begin_pos, end_pos=end_pos,
-        parent=info.parent_backup_id)
+        parent=info.parent_backup_id, keep=p.keep)
     return Backup(point, info.status, p.info_version, p.objects)
 
 
