@@ -8,7 +8,7 @@ contract ends: the termination's, or the end of a contract that does not renew.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 
 from sqlalchemy.orm import Session
@@ -23,7 +23,7 @@ from retention.errors import InputError
 from retention.model import Finding, TenantOutcome
 from retention.policy import Policy, load_policy
 from retention.tenant_ids import check_tenant_id
-from retention.tenants import hold_until
+from retention.tenants import Holder, hold_until, holders, last_to_go
 from retention.timeutil import z
 
 
@@ -55,8 +55,12 @@ class TenantInfo:
 class TenantStatus:
     info: TenantInfo
     outcomes: tuple[TenantOutcome, ...]  # per server: final backup, hold, erasure date
-    erasure_date: datetime | None
+    erasure_date: datetime | None  # see erasure(): None is indefinite, not known, or not shown
     findings: tuple[Finding, ...]
+    # per server, the kept backups or WAL ranges holding the data that go last (they set the
+    # erasure date); a guard's held-back deletion with ``expires`` now
+    kept_by: tuple[Holder, ...] = ()
+    erased: bool = False  # no server keeps any of the tenant's data
 
 
 @dataclass(frozen=True)
@@ -155,15 +159,34 @@ def tenant_status(catalog_url: str, policy_ref: str, tenant_id: str,
             return TenantStatus(info, (), None, ())
         outcomes: list[TenantOutcome] = []
         findings: list[Finding] = []
+        kept: list[Holder] = []
         names = book.servers(session)
         for server in [s for s in names if info.servers is None or s in info.servers]:
-            result = plan(policy, repo.load_inventory(session, server, now),
-                          repo.active_holds(session, server), repo.contracts(session), now)
-            outcomes += [t for t in result.tenants if t.tenant == tenant_id]
+            inventory = repo.load_inventory(session, server, now)
+            result = plan(policy, inventory, repo.active_holds(session, server),
+                          repo.contracts(session), now)
+            mine = [t for t in result.tenants if t.tenant == tenant_id]
+            outcomes += mine
             findings += [f for f in result.findings if f.subject.startswith(f"{tenant_id}/")]
-    dates = [o.erasure_date for o in outcomes]
-    erasure = None if not dates or None in dates else max(d for d in dates if d is not None)
-    return TenantStatus(info, tuple(outcomes), erasure, tuple(findings))
+            for o in (o for o in mine if o.terminated_at <= now):  # data has left production
+                found = holders(o.server, o.terminated_at, inventory.points, result.points,
+                                result.wal, result.segments_per_log)
+                kept += [replace(h, expires=h.until(now)) for h in last_to_go(found, now)]
+    erased, erasure = _erasure(outcomes)
+    return TenantStatus(info, tuple(outcomes), erasure, tuple(findings), tuple(kept), erased)
+
+
+def _erasure(outcomes: Sequence[TenantOutcome]) -> tuple[bool, datetime | None]:
+    """(erased on every server, the tenant's erasure date). Not erased: the latest date of the
+    servers still keeping data (None: indefinitely, or not known yet). Erased: the latest
+    server's date, None when one is not in the inventory."""
+    if not outcomes:
+        return False, None
+    if all(o.erased for o in outcomes):
+        dates = [o.erasure_date for o in outcomes]
+        return True, None if None in dates else max(d for d in dates if d is not None)
+    dates = [o.erasure_date for o in outcomes if not o.erased]
+    return False, None if None in dates else max(d for d in dates if d is not None)
 
 
 def contract_set(catalog_url: str, policy_ref: str, tenant_id: str, start: date,

@@ -19,6 +19,8 @@ from dateutil.relativedelta import relativedelta
 
 MAX_DURATION = "100y"
 _MAX_DAYS = 36525  # 100 years of 365.25 days; 1200 months count exactly this much
+_SHORTEST_MONTH_DAYS = 28
+_LONGEST_MONTH_DAYS = 31
 
 _SHORT = re.compile(r"^\s*(\d+)\s*(h|d|w|mo|y)\s*$")
 _ISO = re.compile(
@@ -58,6 +60,18 @@ class Duration:
             hours, rest = divmod(self.seconds, 3600)
             parts.append(_plural(hours, "hour") if not rest else _plural(self.seconds, "second"))
         return " and ".join(parts) or "no time"
+
+    def shortest(self) -> timedelta:
+        """The least time this duration can span: a month counts 28 days (February), a day or
+        week its 24 hours. For comparing durations of different units worst case first."""
+        return timedelta(days=self.months * _SHORTEST_MONTH_DAYS + self.days,
+                         seconds=self.seconds)
+
+    def longest(self) -> timedelta:
+        """The most time this duration can span: a month counts 31 days, a day 24 hours (the
+        hour a DST change adds to one day is left to the margins of the rules)."""
+        return timedelta(days=self.months * _LONGEST_MONTH_DAYS + self.days,
+                         seconds=self.seconds)
 
     def after(self, instant: datetime, tz: ZoneInfo) -> datetime:
         """``instant`` plus this duration: calendar part on tz's wall clock, then elapsed part."""

@@ -11,6 +11,16 @@ from retention.reasons import Reasons
 from retention.rules import done_by_server, end
 from retention.timeutil import z
 
+# Reasons a guard prepends to a deletion it turns into a keep (DESIGN.md, "Guards"); a point or
+# range kept only by one would go but for the guard.
+FROZEN = "frozen: "
+MASS_DELETE_REFUSED = "mass-delete refused: "
+
+
+def guarded(reasons: Sequence[str]) -> bool:
+    """Whether a guard holds back a deletion: its reason comes first, before the deleting rule."""
+    return bool(reasons) and reasons[0].startswith((FROZEN, MASS_DELETE_REFUSED))
+
 
 def decide_points(led: Reasons) -> list[PointDecision]:
     """Kept with all its reasons and the end of the last, or deleted by the rule that lets it go."""
@@ -53,27 +63,44 @@ def freeze_reasons(policy: Policy, led: Reasons) -> tuple[str, ...]:
 def hold_back(points: list[PointDecision], wal: list[WalDecision], frozen: Sequence[str],
               policy: Policy, led: Reasons,
               allow_mass_delete: bool) -> tuple[list[PointDecision], list[WalDecision]]:
-    """Frozen: every deletion becomes a keep. Too many deletions: refused unless allowed."""
+    """Frozen: every deletion becomes a keep. A server deleting more than
+    ``guards.max_delete_fraction`` of its backups: that server's deletions are refused (an
+    error finding naming it) unless allowed; other servers proceed (DESIGN.md, "Guards")."""
     if frozen:
-        return _keep_all(points, wal, f"frozen: {'; '.join(frozen)}")
+        return _keep_all(points, wal, f"{FROZEN}{'; '.join(frozen)}")
+    if allow_mass_delete:
+        return points, wal
+    for server in sorted({d.server for d in points}):
+        message = _mass_delete(server, [d for d in points if d.server == server],
+                               policy.guards.max_delete_fraction)
+        if message is None:
+            continue
+        led.find("mass-delete-refused", "error", server,
+                 f"{message}; review the plan (`rex plan --server {server} --details`) and "
+                 "rerun with --allow-mass-delete if it is right")
+        points, wal = _keep_all(points, wal, f"{MASS_DELETE_REFUSED}{message}", server)
+    return points, wal
+
+
+def _mass_delete(server: str, points: Sequence[PointDecision], limit: float) -> str | None:
+    """Why deleting this server's share of its backups is too much, or None when it is not."""
     deleting = sum(1 for d in points if d.action == "delete")
     fraction = deleting / len(points) if points else 0.0
-    limit = policy.guards.max_delete_fraction
-    if fraction <= limit or allow_mass_delete:
-        return points, wal
-    message = (f"would delete {deleting} of {len(points)} backups ({fraction:.0%} > "
-               f"{limit:.0%})")
-    led.find("mass-delete-refused", "error", "plan",
-             f"{message}; review the plan and rerun with --allow-mass-delete if it is right")
-    return _keep_all(points, wal, f"mass-delete refused: {message}")
+    if fraction <= limit:
+        return None
+    return (f"would delete {deleting} of {len(points)} backups of {server} ({fraction:.0%} > "
+            f"{limit:.0%})")
 
 
-def _keep_all(points: list[PointDecision], wal: list[WalDecision],
-              reason: str) -> tuple[list[PointDecision], list[WalDecision]]:
+def _keep_all(points: list[PointDecision], wal: list[WalDecision], reason: str,
+              server: str | None = None) -> tuple[list[PointDecision], list[WalDecision]]:
+    """Every deletion (of ``server`` only, when given) becomes a keep with ``reason`` first."""
+    def held(d: PointDecision | WalDecision) -> bool:
+        return d.action == "delete" and server in (None, d.server)
+
     return (
         [replace(d, action="keep", reasons=(reason, *d.reasons), expires=None)
-         if d.action == "delete" else d for d in points],
+         if held(d) else d for d in points],
         [replace(d, action="keep", reasons=(reason, *d.reasons), expires=None)
-         if d.action == "delete" else d for d in wal],
+         if held(d) else d for d in wal],
     )
-

@@ -9,6 +9,7 @@ import hashlib
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -192,9 +193,31 @@ def _validate(doc: Mapping[str, Any]) -> tuple[dict[str, Any], list[str]]:
     return values, problems
 
 
+def _lock_covers_window(values: Mapping[str, Any]) -> list[str]:
+    """The bucket's default Object Lock is the only lock on new WAL until the daily job extends
+    it, and the only one at all when the job stops: it must outlast the PITR window and its
+    margin in the worst case (DESIGN.md, "Storage and backups"). Compared shortest lock
+    against longest window, so a lock in months counts 28 days and a window in months 31."""
+    pitr, lock = values.get("pitr", {}), values.get("object_lock", {})
+    if not {"window", "margin"} <= pitr.keys() or "default_retention" not in lock:
+        return []  # already a problem of its own
+    window, margin, retention = pitr["window"], pitr["margin"], lock["default_retention"]
+    span = window + margin
+    if retention.shortest() >= span.longest():
+        return []
+    need = -(-span.longest() // timedelta(days=1))  # whole days, rounded up
+    short = f" (as short as {retention.shortest().days} days)" if retention.months else ""
+    long = f", as long as {span.longest().days} days" if span.months else ""
+    return [f"object_lock.default_retention: {retention}{short} is shorter than pitr.window + "
+            f"pitr.margin ({window} + {margin}{long}): WAL inside the PITR window would be "
+            f"deletable by anyone after {retention.describe()} whenever rex has not run; set "
+            f"at least {need}d"]
+
+
 def parse_policy(doc: Mapping[str, Any], source: str, sha256: str = "") -> Policy:
     """A Policy from a parsed document, or PolicyError listing every problem with its path."""
     values, problems = _validate(doc)
+    problems += _lock_covers_window(values)
     if problems:
         raise PolicyError(source, problems)
     return Policy(

@@ -16,7 +16,9 @@ from retention.clients import DueContract, TenantInfo, TenantStatus
 from retention.consent import ConsentView
 from retention.contracts import Period
 from retention.legalholds import HoldView
+from retention.model import TenantOutcome
 from retention.render import _table, finding_line, local_time
+from retention.tenants import Holder
 from retention.timeutil import format_instant
 
 
@@ -69,13 +71,25 @@ def tenants_text(tenants: Sequence[TenantInfo]) -> str:
                              "CONTRACT LAST DAY", "HOLD UNTIL", "OFFBOARDING"], rows)) + "\n"
 
 
+def _holder(h: Holder) -> dict[str, Any]:
+    return {"kind": h.kind, "name": h.name, "reasons": list(h.reasons),
+            "until": format_instant(h.expires)}
+
+
 def status_document(s: TenantStatus) -> dict[str, Any]:
+    """``erasure_date`` with ``erased`` false: when the data leaves the backups (null:
+    indefinitely, or the contract has not ended); with ``erased`` true: when it left, null when
+    that is not in the inventory. ``kept_by``: what keeps it longest, with its reasons."""
     return {**tenant_document(s.info),
             "servers_held": [{"server": o.server, "final_backup": o.final_backup,
                               "hold_until": format_instant(o.hold_until),
-                              "erasure_date": format_instant(o.erasure_date)}
+                              "erasure_date": format_instant(o.erasure_date),
+                              "erased": o.erased,
+                              "kept_by": [_holder(h) for h in s.kept_by
+                                          if h.server == o.server]}
                              for o in s.outcomes],
             "erasure_date": format_instant(s.erasure_date),
+            "erased": s.erased,
             "findings": [{"code": f.code, "severity": f.severity, "subject": f.subject,
                           "message": f.message} for f in s.findings]}
 
@@ -94,14 +108,34 @@ def status_text(s: TenantStatus) -> str:
                      f"{local_time(t.terminated_at)}) by {t.by}: {t.reason}")
     if info.hold_until:
         lines.append(f"hold until: {local_time(info.hold_until)}")
-    lines += [f"  {o.server}: final backup {o.final_backup or '-'}, erasure "
-              f"{local_time(o.erasure_date, missing='not yet known')}" for o in s.outcomes]
-    if info.ended_at:
-        lines.append(f"erasure date: {local_time(s.erasure_date, missing='not yet known')}")
+    lines += [f"  {o.server}: final backup {o.final_backup or '-'}, "
+              + _erasure_line(o, [h for h in s.kept_by if h.server == o.server])
+              for o in s.outcomes]
+    if info.ended_at and s.erased:
+        lines.append(f"data erased: {local_time(s.erasure_date, missing='date not known')}")
+    elif info.ended_at:
+        lines.append("erasure date: " + (local_time(s.erasure_date) if s.erasure_date else
+                                         "indefinite" if s.kept_by else "not yet known"))
     lines.append(f"offboarding: {info.offboarding}" + (
         f" (bundle sha256 {info.bundle_sha256})" if info.bundle_sha256 else ""))
     lines += [finding_line(f) for f in s.findings]
     return "\n".join(lines) + "\n"
+
+
+def _erasure_line(o: TenantOutcome, kept: Sequence[Holder]) -> str:
+    """Erased and when, or until when the data stays and what keeps it longest."""
+    if o.erased and o.erasure_date:
+        return (f"erased {local_time(o.erasure_date)}: this plan deletes the last backup or WAL "
+                "holding its data")
+    if o.erased:
+        return ("erased: no backup or WAL holding its data is left (when the last went is not "
+                "in the inventory)")
+    if not kept:
+        return "erasure not yet known: the contract has not ended"
+    h = kept[0]
+    stays = f"until {local_time(o.erasure_date)}" if o.erasure_date else "indefinitely"
+    more = f" and {len(kept) - 1} more" if len(kept) > 1 else ""
+    return f"stays {stays}: kept by {h.kind} {h.name} ({', '.join(h.reasons)}){more}"
 
 
 def due_document(found: Sequence[DueContract], within: str) -> dict[str, Any]:

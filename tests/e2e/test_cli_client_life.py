@@ -113,7 +113,8 @@ def test_one_clients_life(tmp_path: Path) -> None:
     status = w.rex(at, "tenant", "status", "acme", "--json")
     assert status["contract_state"] == "ending" and status["ends"] == "2026-06-01"
     assert status["servers_held"] == [{"server": "suite", "final_backup": None,
-                                       "hold_until": HOLD_UNTIL, "erasure_date": None}]
+                                       "hold_until": HOLD_UNTIL, "erasure_date": None,
+                                       "erased": False, "kept_by": []}]
 
     # June: a legal hold on one backup; the daily run holds the final backup on storage.
     w.backups_until(datetime(2026, 6, 3, 1, 0, tzinfo=UTC))
@@ -133,7 +134,13 @@ def test_one_clients_life(tmp_path: Path) -> None:
     status = w.rex(at, "tenant", "status", "acme", "--json")
     assert status["servers_held"][0]["final_backup"] == FINAL
     assert status["erasure_date"] is None  # the legal hold keeps the data indefinitely
-    assert [f["code"] for f in status["findings"]] == ["erasure-late"]
+    [kept] = status["servers_held"][0]["kept_by"][:1]
+    assert (kept["kind"], kept["name"], kept["until"]) == ("backup", DISPUTED, None)
+    assert "legal-hold H1" in kept["reasons"]
+    [late] = status["findings"]  # a warning: the legal hold is a decided exception
+    assert (late["code"], late["severity"]) == ("erasure-late", "warning")
+    assert f"backup {DISPUTED} keeps it" in late["message"]
+    assert "rex hold release H1" in late["message"]
     listed = w.rex(at, "hold", "list", "--json")["holds"]
     assert [(h["id"], h["kind"], h["end"]) for h in listed] == [
         ("H1", "legal", None), ("PT-acme", "post-termination", HOLD_UNTIL)]
@@ -151,6 +158,12 @@ def test_one_clients_life(tmp_path: Path) -> None:
     assert not w.lock(DISPUTED).legal_hold
     status = w.rex(at, "tenant", "status", "acme", "--json")
     assert status["erasure_date"] == HOLD_UNTIL and status["findings"] == []
+    kept_by = status["servers_held"][0]["kept_by"]  # the last to go: the final backup, the
+    assert FINAL in [k["name"] for k in kept_by]    # daily before it, their WAL
+    assert {k["until"] for k in kept_by} == {HOLD_UNTIL}
+    text = w.rex(at, "tenant", "status", "acme")
+    assert f"suite: final backup {FINAL}, stays until 2026-12-01 00:00 CET: kept by backup " \
+        in text
 
     # December: the hold has ended; the final backup ages out like any other.
     w.backups_until(datetime(2026, 12, 2, 1, 0, tzinfo=UTC))
@@ -164,7 +177,13 @@ def test_one_clients_life(tmp_path: Path) -> None:
     assert run["apply"]["refused"] == []
     assert not list(w.store.list_versions(f"suite/base/{FINAL}/"))
     status = w.rex(at, "tenant", "status", "acme", "--json")
-    assert status["servers_held"][0]["erasure_date"] == at and status["findings"] == []
+    # the run's plan deleted the last backups holding acme's data, at `at`; the catalog no
+    # longer lists them, so the status knows the data is erased but not when (no invented date)
+    assert [t["erased"] for t in run["plan"]["tenants"]] == [True]
+    assert [t["erasure_date"] for t in run["plan"]["tenants"]] == [at]
+    held = status["servers_held"][0]
+    assert (held["erased"], held["erasure_date"], held["kept_by"]) == (True, None, [])
+    assert status["erased"] is True and status["findings"] == []
 
     with Session(open_catalog(w.catalog)) as session:
         entries = repo.ledger_entries(session)

@@ -27,9 +27,12 @@ def test_prints_the_shipped_policys_settings_and_takes_the_groups_policy() -> No
 
 
 def test_a_policy_file_with_a_months_based_lock_is_refused(tmp_path: Path) -> None:
+    # two months: at least 56 days, so the policy itself is valid (a one-month lock would not
+    # cover the 31-day window and margin); S3 has no months
     path = tmp_path / "monthly.toml"
-    path.write_text(SHIPPED.replace('default_retention = "32d"', 'default_retention = "1mo"'))
+    path.write_text(SHIPPED.replace('default_retention = "32d"', 'default_retention = "2mo"'))
+    assert rex("policy", "check", str(path))[0] == 0
     code, out, err = rex("policy", "terraform-vars", "--policy", str(path))
     assert (code, out) == (2, "")
-    assert f"policy {path}: object_lock.default_retention = '1mo'" in err
-    assert '"31d"' in err
+    assert f"policy {path}: object_lock.default_retention = '2mo'" in err
+    assert '"62d"' in err

@@ -99,7 +99,9 @@ def test_mass_delete_is_refused_without_the_flag() -> None:
     assert ("mass-delete-refused", "error") in codes(refused)
     assert all(d.action == "keep" for d in refused.points)
     assert refused.points[0].reasons[0] == (
-        "mass-delete refused: would delete 20 of 60 backups (33% > 25%)")
+        "mass-delete refused: would delete 20 of 60 backups of suite (33% > 25%)")
+    [finding] = [f for f in refused.findings if f.code == "mass-delete-refused"]
+    assert finding.subject == "suite"
     allowed = plan(POLICY, inventory(points), [], [], NOW, allow_mass_delete=True)
     assert sum(d.action == "delete" for d in allowed.points) == 20
     assert not allowed.has_errors

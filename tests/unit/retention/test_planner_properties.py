@@ -318,8 +318,9 @@ def unkept_wal(sc: Scenario, result: Plan, server: str, min_tl: int,
                   and tl >= min_tl for pos in have if wanted(pos) and pos not in keep[(s, tl)])
 
 
-def refused(result: Plan) -> bool:
-    return any(f.code == "mass-delete-refused" for f in result.findings)
+def refused(result: Plan) -> set[str]:
+    """The servers whose deletions the mass-delete guard refused (it counts per server)."""
+    return {f.subject for f in result.findings if f.code == "mass-delete-refused"}
 
 
 # --- the invariants ----------------------------------------------------------------------------
@@ -441,7 +442,7 @@ def test_every_decision_has_well_formed_reasons(sc: Scenario) -> None:
         elif is_guard(d.reasons[0]):  # a held-back deletion keeps what it would have been
             assert d.reasons[1:] == deleting and d.expires is None, d
         assert not any(is_guard(r) for r in d.reasons[1:]), d
-        assert d.action == "keep" or not (result.frozen or refused(result)), d
+        assert d.action == "keep" or not (result.frozen or d.server in refused(result)), d
     for w in result.wal:
         assert w.reasons and len(set(w.reasons)) == len(w.reasons), w
         if w.action == "delete":
@@ -540,13 +541,13 @@ def test_nothing_is_kept_that_no_rule_asks_for(sc: Scenario) -> None:
         if reason.startswith("locked until "):
             return (p.locked_until is not None and p.locked_until > sc.now
                     and reason == f"locked until {z(p.locked_until)}")
-        return guard_reason_holds(reason)
+        return guard_reason_holds(reason, p.server)
 
-    def guard_reason_holds(reason: str) -> bool:
+    def guard_reason_holds(reason: str, server: str) -> bool:
         if reason.startswith("frozen: "):
             return result.frozen and reason == frozen_reason
         if reason.startswith("mass-delete refused: "):
-            return refused(result) and not result.frozen
+            return server in refused(result) and not result.frozen
         return False
 
     def wal_reason_holds(d: Any, reason: str) -> bool:
@@ -576,7 +577,7 @@ def test_nothing_is_kept_that_no_rule_asks_for(sc: Scenario) -> None:
                        and d.last <= r.last and r.locked_until is not None
                        and r.locked_until > sc.now and reason == f"locked until {z(r.locked_until)}"
                        for r in sc.inventory.wal)
-        return guard_reason_holds(reason)
+        return guard_reason_holds(reason, d.server)
 
     for d in result.points:
         if d.action != "keep":
@@ -640,10 +641,18 @@ def test_the_newest_done_point_of_each_server_is_kept(sc: Scenario) -> None:
 @given(scenarios())
 def test_guards_hold_back_deletions(sc: Scenario) -> None:
     result = sc.run()
-    if result.frozen or refused(result):
-        assert all(d.action == "keep" for d in result.points)
-        assert all(d.action == "keep" for d in result.wal)
+    held = {d.server for d in result.points} if result.frozen else refused(result)
+    assert all(d.action == "keep" for d in result.points if d.server in held)
+    assert all(d.action == "keep" for d in result.wal if d.server in held)
     assert not (result.frozen and refused(result))
+    if result.frozen or sc.allow_mass_delete:
+        return
+    for server in {d.server for d in result.points}:  # the guard counts each server alone
+        mine = [d for d in result.points if d.server == server]
+        deleting = sum(d.action == "delete" or d.reasons[0].startswith("mass-delete refused: ")
+                       for d in mine)
+        assert (deleting / len(mine) > POLICY.guards.max_delete_fraction) == (
+            server in refused(result)), server
 
 
 def stale_or_behind(sc: Scenario) -> bool:
