@@ -10,13 +10,23 @@ Holds, leases and terminations can arrive while a plan is applied or between a c
 resume. So a resumed plan is re-planned once (same policy, same ``now``, today's holds), and
 every later delete batch is checked again whenever the holds or contracts have changed: what
 the fresh plan keeps is dropped from the batch, with a ledger entry saying what kept it. A plan
-left unfinished is superseded (never resumed) once a newer plan of its server is applied.
+left unfinished is superseded (never resumed) once a newer plan of its server is applied;
+the newer plan takes over the backup.info deletes it left.
+
+A backup is removed whole or stays whole: barman-cloud finds a backup only through its
+``backup.info`` and restores it only with its own WAL (begin to end). Those come in later
+batches than the backup's data (``batches.delete_batches``), and a batch deletes them only if
+the catalog no longer holds any data version of that backup. S3 refuses to delete a version
+under Object Lock (per key, AccessDenied) while the rest of the request proceeds; rex then
+reads that version's lock (one HEAD per refused version) and records it on the catalog's row,
+so the next plan keeps the backup or WAL ``locked until`` then instead of retrying the delete
+every day.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any, cast
 
@@ -29,13 +39,13 @@ from retention.batches import Batch
 from retention.catalog import repo
 from retention.catalog.locking import apply_lock
 from retention.catalog.tables import IntentRow, ObjectRow, PlanRow
-from retention.errors import InputError, StorageError, ViolationError
+from retention.errors import InputError, StorageError, UnreachableError, ViolationError
 from retention.model import Inventory
 from retention.planner import plan
 from retention.policy import Policy
 from retention.render import plan_document
-from retention.storage.base import DeleteFailure, LockMode, ObjectStore
-from retention.timeutil import read_own_instant
+from retention.storage.base import DeleteFailure, DeleteResult, LockMode, ObjectLock, ObjectStore
+from retention.timeutil import read_own_instant, z
 
 
 @dataclass
@@ -51,6 +61,8 @@ class ApplyResult:
     released: int = 0
     spared: int = 0  # versions the plan deleted that a hold, lease or termination since keeps
     failures: list[DeleteFailure] = field(default_factory=list)
+    # backups whose backup.info stayed: a version of their data was refused or spared
+    kept_whole: list[str] = field(default_factory=list)
 
 
 def _check_plan(session: Session, row: PlanRow, policy: Policy,
@@ -159,22 +171,18 @@ def _execute(engine: Engine, store: ObjectStore, plan_id: int, mode: LockMode | 
     basis = None if result.resumed else _fingerprint(engine, result.server)
     kept: dict[tuple[str, str], tuple[str, ...]] | None = None  # what a fresh plan keeps
     for seq, kind, items in pending:
+        later: list[tuple[Any, ...]] = []
         if kind == "delete":
             current = _fingerprint(engine, result.server)
             if current != basis:
                 basis, kept = current, _replanned(engine, plan_id, policy)
             if kept:
                 items = _drop_kept(engine, plan_id, seq, items, kept, now, actor, result)
-        # storage first; then the catalog, the intent and the ledger in one transaction, so a
-        # crash in between redoes the batch (a no-op in storage) and counts it once
-        outcome = _act(engine, store, kind, items, mode, result)
-        with Session(engine) as session, session.begin():
-            details = _mirror(session, kind, outcome, mode, result)
-            intent = session.get(IntentRow, (plan_id, seq))
-            assert intent is not None
-            intent.state = "done"
-            repo.append(session, now, actor, f"{kind}-batch", result.server,
-                        {"plan": plan_id, "seq": seq, **details})
+            items, later = _keep_whole(engine, plan_id, seq, items, now, actor, result)
+        _step(engine, store, plan_id, seq, kind, items, later, mode, now, actor, result)
+        while later:  # a batch recorded before backups went data first: their rest after it
+            items, later = _keep_whole(engine, plan_id, seq, later, now, actor, result)
+            _step(engine, store, plan_id, seq, kind, items, later, mode, now, actor, result)
     with Session(engine) as session, session.begin():
         row = repo.get_plan(session, plan_id)
         row.status = "applied"
@@ -183,6 +191,25 @@ def _execute(engine: Engine, store: ObjectStore, plan_id: int, mode: LockMode | 
             "plan": plan_id, "deleted": result.deleted, "retained": result.retained,
             "held": result.held, "released": result.released, "spared": result.spared,
             "refused": len(result.failures)})
+
+
+def _step(engine: Engine, store: ObjectStore, plan_id: int, seq: int, kind: str,
+          items: list[tuple[Any, ...]], later: list[tuple[Any, ...]], mode: LockMode | None,
+          now: datetime, actor: str, result: ApplyResult) -> None:
+    """Act on ``items`` in storage; then the catalog, the intent (done, or left with ``later``
+    only) and the ledger in one transaction, so a crash in between redoes the step (a no-op in
+    storage) and counts it once."""
+    outcome = _act(engine, store, kind, items, mode, result)
+    with Session(engine) as session, session.begin():
+        details = _mirror(session, kind, outcome, mode, result)
+        intent = session.get(IntentRow, (plan_id, seq))
+        assert intent is not None
+        if later:
+            intent.items = [list(i) for i in later]
+        else:
+            intent.state = "done"
+        repo.append(session, now, actor, f"{kind}-batch", result.server,
+                    {"plan": plan_id, "seq": seq, **details})
 
 
 def _fingerprint(engine: Engine, server: str) -> str:
@@ -225,6 +252,34 @@ def _drop_kept(engine: Engine, plan_id: int, seq: int, items: list[tuple[Any, ..
     return remaining
 
 
+def _keep_whole(engine: Engine, plan_id: int, seq: int, items: list[tuple[Any, ...]],
+                now: datetime, actor: str, result: ApplyResult,
+                ) -> tuple[list[tuple[Any, ...]], list[tuple[Any, ...]]]:
+    """(what the batch deletes now, what waits for the rest of the batch): a backup.info, and
+    a done backup's own WAL, stay while the catalog holds data of their backup (refused by
+    Object Lock, spared by a hold), so the backup stays listed, restorable and planned; they
+    wait when that data is in this same batch. The intent and the ledger say what stayed."""
+    with Session(engine) as session, session.begin():
+        owned = work.owners(session, result.server, {i[0] for i in items})
+        if not owned:
+            return items, []
+        data = work.backup_data(session, result.server, set().union(*owned.values()))
+        batch = {(i[0], i[1]) for i in items}
+        stay = {p for ids in owned.values() for p in ids if data.get(p, set()) - batch}
+        waits = {p for ids in owned.values() for p in ids if data.get(p)} - stay
+        kept = {i for i in items if owned.get(i[0], set()) & stay}
+        if kept:
+            intent = session.get(IntentRow, (plan_id, seq))
+            assert intent is not None
+            intent.items = [list(i) for i in items if i not in kept]
+            repo.append(session, now, actor, "apply-kept-whole", result.server, {
+                "plan": plan_id, "seq": seq, "backups": sorted(stay)[:50],
+                "versions": len(kept)})
+            result.kept_whole += sorted(stay - set(result.kept_whole))
+    later = [i for i in items if i not in kept and owned.get(i[0], set()) & waits]
+    return [i for i in items if i not in kept and not owned.get(i[0], set()) & waits], later
+
+
 def _known_locks(engine: Engine, server: str,
                  items: list[tuple[Any, ...]]) -> dict[tuple[str, str], datetime | None]:
     """The retain-until the catalog knows per object (spares one HEAD per extension)."""
@@ -240,7 +295,10 @@ def _act(engine: Engine, store: ObjectStore, kind: str, items: list[tuple[Any, .
          mode: LockMode | None, result: ApplyResult) -> Any:
     """Do one batch in storage; the catalog is mirrored by ``_mirror``."""
     if kind == "delete":
-        return store.delete_versions([(k, v or None) for k, v, _ in items]) if items else None
+        if not items:
+            return None
+        deleted = store.delete_versions([(k, v or None) for k, v, _ in items])
+        return deleted, _refused_locks(store, deleted.failed)
     known = _known_locks(engine, result.server, items) if kind == "retain" else {}
     learned: dict[tuple[str, str], datetime] = {}
     for key, version, until in items:
@@ -261,23 +319,31 @@ def _act(engine: Engine, store: ObjectStore, kind: str, items: list[tuple[Any, .
     return items, learned
 
 
+Refusal = tuple[DeleteFailure, ObjectLock | str | None]  # the lock read, or why it was not
+
+
+def _refused_locks(store: ObjectStore, failed: tuple[DeleteFailure, ...]) -> list[Refusal]:
+    """The lock of every version refused with AccessDenied (Object Lock's answer): one HEAD
+    each. Once a HEAD fails, the rest of the batch is not read (the same cause, most likely)."""
+    out: list[Refusal] = []
+    unreadable: str | None = None
+    for f in failed:
+        if f.code != "AccessDenied" or unreadable is not None:
+            out.append((f, unreadable))
+            continue
+        try:
+            out.append((f, store.object_lock(f.key, f.version_id)))
+        except (StorageError, UnreachableError) as exc:
+            unreadable = f"its lock could not be read ({exc})"
+            out.append((f, unreadable))
+    return out
+
+
 def _mirror(session: Session, kind: str, outcome: Any, mode: LockMode | None,
             result: ApplyResult) -> dict[str, Any]:
     """Mirror one acted batch in the catalog; return the ledger details."""
     if kind == "delete":
-        gone = sorted({(k, v or "") for k, v in outcome.deleted}) if outcome else []
-        if gone:  # one statement for many parameter sets; the unique index leads by server
-            session.connection().execute(
-                delete(cast(Table, ObjectRow.__table__)).where(
-                    ObjectRow.server == bindparam("s"), ObjectRow.key == bindparam("k"),
-                    ObjectRow.version_id == bindparam("v")),
-                [{"s": result.server, "k": k, "v": v} for k, v in gone])
-        failed = outcome.failed if outcome else []
-        result.deleted += len(gone)
-        result.failures.extend(failed)
-        return {"deleted": len(gone), "requests": outcome.requests if outcome else 0,
-                "refused": [{"key": f.key, "version": f.version_id, "code": f.code}
-                            for f in failed[:50]]}
+        return _mirror_delete(session, outcome, result)
     items, learned = outcome
     for key, version, until in items:
         obj = session.scalars(select(ObjectRow).where(
@@ -293,3 +359,73 @@ def _mirror(session: Session, kind: str, outcome: Any, mode: LockMode | None,
     counter = {"retain": "retained", "hold": "held", "unhold": "released"}[kind]
     setattr(result, counter, getattr(result, counter) + len(items))
     return {counter: len(items), **({"learned_locks": len(learned)} if learned else {})}
+
+
+def _mirror_delete(session: Session, outcome: tuple[DeleteResult, list[Refusal]] | None,
+                   result: ApplyResult) -> dict[str, Any]:
+    """Deleted versions leave the catalog; a refused version's lock is recorded on its row
+    (``retain_until`` never moves earlier), so planning keeps what it holds."""
+    if outcome is None:
+        return {"deleted": 0, "requests": 0, "refused": []}
+    deleted, refusals = outcome
+    gone = sorted({(k, v or "") for k, v in deleted.deleted})
+    if gone:  # one statement for many parameter sets; the unique index leads by server
+        session.connection().execute(
+            delete(cast(Table, ObjectRow.__table__)).where(
+                ObjectRow.server == bindparam("s"), ObjectRow.key == bindparam("k"),
+                ObjectRow.version_id == bindparam("v")),
+            [{"s": result.server, "k": k, "v": v} for k, v in gone])
+    learned = []
+    for failure, lock in refusals:
+        obj = _learn(session, result.server, failure, lock)
+        result.failures.append(replace(failure, message=_refusal_message(failure, lock, obj)))
+        if isinstance(lock, ObjectLock) and obj is not None:
+            learned.append({"key": failure.key, "version": failure.version_id,
+                            "mode": lock.mode, "retain_until": z(lock.retain_until)
+                            if lock.retain_until else None, "legal_hold": lock.legal_hold})
+    result.deleted += len(gone)
+    return {"deleted": len(gone), "requests": deleted.requests,
+            "refused": [{"key": f.key, "version": f.version_id, "code": f.code}
+                        for f in deleted.failed[:50]],
+            **({"learned_locks": learned[:50]} if learned else {})}
+
+
+def _learn(session: Session, server: str, failure: DeleteFailure,
+           lock: ObjectLock | str | None) -> ObjectRow | None:
+    """Record a refused version's lock on its catalog row; the row (None: not in the catalog)."""
+    obj = session.scalars(select(ObjectRow).where(
+        ObjectRow.server == server, ObjectRow.key == failure.key,
+        ObjectRow.version_id == (failure.version_id or ""))).first()
+    if obj is None or not isinstance(lock, ObjectLock):
+        return obj
+    if lock.retain_until is not None:
+        obj.retain_until = max(lock.retain_until, obj.retain_until or lock.retain_until)
+    obj.legal_hold = obj.legal_hold or lock.legal_hold
+    return obj
+
+
+def _refusal_message(failure: DeleteFailure, lock: ObjectLock | str | None,
+                     obj: ObjectRow | None) -> str:
+    """The storage's refusal, then what the version's lock is and what rex does about it."""
+    if not isinstance(lock, ObjectLock):
+        return f"{failure.message}; {lock}" if lock else failure.message
+    parts = [f"{lock.mode or 'retention'} until {z(lock.retain_until)}"] \
+        if lock.retain_until is not None else []
+    parts += ["a legal hold"] if lock.legal_hold else []
+    if not parts:
+        return (f"{failure.message}; the version has no retention and no legal hold now: check "
+                "the job's permissions (s3:DeleteObjectVersion) and the bucket policy")
+    if obj is None:
+        return (f"{failure.message}; its lock: {' and '.join(parts)}; the catalog does not know "
+                "the version: run rex sync")
+    then = ("until then instead of retrying the delete every day" if not lock.legal_hold else
+            "while it lasts; a legal hold has no end date, so the delete is refused again "
+            "until whoever set it releases it")
+    return (f"{failure.message}; rex read the version's lock ({' and '.join(parts)}), recorded "
+            f"it in the catalog and keeps {_kept_whole(obj)} {then}")
+
+
+def _kept_whole(obj: ObjectRow) -> str:
+    if obj.backup_id:
+        return f"backup {obj.backup_id} whole (its backup.info and own WAL stay)"
+    return "this WAL segment" if obj.kind == "wal" else "the object"

@@ -205,8 +205,13 @@ def test_a_released_hold_lets_an_expired_backup_go_in_the_next_run(tmp_path: Pat
     w.backups_until(datetime(2026, 11, 29, 1, 0, tzinfo=UTC))
     oldest = "20260410T010000"  # its daily ended in October
     w.rex("2026-11-29T06:00:00Z", "sync", "--server", "suite")
-    w.rex("2026-11-29T06:00:00Z", "hold", "place", "--server", "suite", "--point", oldest,
-          "--reason", "audit", "--by", "auditor")
+    # placed without --storage: no barman keep annotation (which the bucket's default retention
+    # would lock for 32 days), so the S3 legal hold alone is what apply sets and clears
+    catalog_only = {k: v for k, v in w.env.items() if k != "REX_STORAGE"}
+    placed = CliRunner().invoke(main, ["--now", "2026-11-29T06:00:00Z", "hold", "place",
+                                       "--server", "suite", "--point", oldest, "--reason",
+                                       "audit", "--by", "auditor"], env=catalog_only)
+    assert placed.exit_code == 0, placed.output
     run = w.rex("2026-11-29T06:00:00Z", "run", "--server", "suite", "--allow-mass-delete",
                 "--json")
     assert _point(run["plan"], oldest)["reasons"] == ["legal-hold H1"]

@@ -151,13 +151,22 @@ def test_a_hold_placed_between_a_crash_and_the_resume_keeps_its_wal(
 @pytest.mark.slow
 def test_a_plan_left_unfinished_is_superseded_by_the_next_one(
         setup: tuple[dict[str, str], Path], tmp_path: Path) -> None:
-    env, _ = setup
+    """...and finishes the backups it left without data: their backup.info versions come in a
+    later batch than their data, so a kill in between leaves them listed (barman-cloud sees a
+    backup without data: an error finding) until the next plan deletes them."""
+    env, store_dir = setup
     kill_after_first_batch(env, tmp_path)
-    assert finish(rex(env, "sync", "--server", "suite"))[0] == 0
+    half = infos_without_data(store_dir)
+    code, out, err = finish(rex(env, "sync", "--server", "suite", "--json"))
+    codes = {f["code"] for f in json.loads(out)["findings"]}
+    assert (code, codes) == ((1, {"backup-data-missing"}) if half else (0, set())), out + err
     code, _, err = finish(rex(env, "plan", "--server", "suite", "--allow-mass-delete"))
-    assert code == 0, err
+    assert code == (1 if half else 0), err  # the sync's findings, until plan 2 is applied
     code, _, err = finish(rex(env, "apply", "2", "--allow-mass-delete"))
     assert code == 0, err
+    assert infos_without_data(store_dir) == set()
+    code, out, err = finish(rex(env, "sync", "--server", "suite", "--json"))
+    assert code == 0 and json.loads(out)["findings"] == [], out + err
     with sqlite3.connect(tmp_path / "rex.db") as conn:
         status = conn.execute("select status from rex_plan where id = 1").fetchone()[0]
         [(details,)] = conn.execute(
@@ -165,6 +174,16 @@ def test_a_plan_left_unfinished_is_superseded_by_the_next_one(
     assert status == "superseded" and json.loads(details)["by"] == 2
     code, _, err = finish(rex(env, "apply", "1", "--allow-mass-delete"))
     assert code == 2 and "a newer plan of suite has been applied" in err
+
+
+def infos_without_data(store_dir: Path) -> set[str]:
+    """Backups of which storage holds a backup.info version and nothing else."""
+    keys: dict[str, set[str]] = {}
+    for key, _ in listing(store_dir):
+        parts = key.split("/")
+        if parts[1] == "base":
+            keys.setdefault(parts[2], set()).add(parts[-1])
+    return {b for b, names in keys.items() if names == {"backup.info"}}
 
 
 def kill_after_first_batch(env: dict[str, str], tmp_path: Path) -> None:

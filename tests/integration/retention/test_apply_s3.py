@@ -36,16 +36,20 @@ def test_a_legal_hold_set_behind_rex_back_refuses_one_key_only(s3_endpoint: str,
     applied = json.loads(result.stdout)["apply"]
     assert [(r["key"], r["code"]) for r in applied["refused"]] == [
         (victim.removeprefix("pg/"), "AccessDenied")]
-    assert applied["deleted"] >= 14  # 5 expired backups of 3 versions each, but one
+    assert applied["deleted"] >= 12  # 5 expired backups of 3 versions each, but one
+    assert "legal hold" in applied["refused"][0]["message"]
+    # the backup stays whole: barman-cloud still lists it through its two backup.info versions
     left = s3.list_object_versions(Bucket=bucket, Prefix="pg/suite/base/20260524T010000/")
-    assert [v["Key"] for v in left.get("Versions", [])] == [victim]
+    info = "pg/suite/base/20260524T010000/backup.info"
+    assert sorted(v["Key"] for v in left.get("Versions", [])) == [info, info, victim]
     assert "DeleteMarkers" not in left
 
 
 def test_a_batch_storage_refuses_entirely_is_a_finding_every_day_not_a_crash(
         s3_endpoint: str, tmp_path: Path) -> None:
     """Legal holds set directly in S3 on every object: no delete succeeds, the run reports each
-    refusal (exit 1), and the next day's run does the same instead of crashing."""
+    refusal (exit 1), and the next day's run does the same instead of crashing. Every backup's
+    data is refused, so neither its backup.info nor its own WAL is even tried."""
     bucket = make_bucket(s3_endpoint, lock_days=1)
     s3 = boto3.client("s3")
     s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
@@ -61,5 +65,6 @@ def test_a_batch_storage_refuses_entirely_is_a_finding_every_day_not_a_crash(
                                     env=env)
         assert result.exit_code == 1, result.output
         applied = json.loads(result.stdout)["apply"]
-        assert applied["deleted"] == 0 and len(applied["refused"]) >= 15
+        assert applied["deleted"] == 0 and len(applied["refused"]) >= 5
         assert {r["code"] for r in applied["refused"]} == {"AccessDenied"}
+        assert all(r["key"].endswith("/data.tar.gz") for r in applied["refused"])

@@ -35,3 +35,12 @@ def test_legal_holds_set_and_cleared() -> None:
     batches = hold_batches([obj("a"), obj("b", held=True)], [obj("b", held=True), obj("c")])
     assert [(b.kind, [i[0] for i in b.items]) for b in batches] == [("hold", ["a"]),
                                                                     ("unhold", ["c"])]
+
+
+def test_a_delete_marker_is_deleted_but_never_locked_or_held() -> None:
+    """S3 answers MethodNotAllowed to a lock or legal hold on a delete marker."""
+    marker = StoredObject("suite/base/1/annotations/keep", "m1", None, False, "1",
+                          delete_marker=True)
+    assert retain_batches([(marker, T + timedelta(days=9))]) == []
+    assert hold_batches([marker], []) == []
+    assert [b.items for b in delete_batches([marker])] == [((marker.key, "m1", None),)]
