@@ -13,7 +13,16 @@ from typing import Any
 
 from retention.annotations import TARGETS
 from retention.errors import InputError
-from retention.model import Contract, Hold, Inventory, KeepTarget, RecoveryPoint, Status, WalRun
+from retention.model import (
+    Contract,
+    Hold,
+    Inventory,
+    KeepTarget,
+    Orphan,
+    RecoveryPoint,
+    Status,
+    WalRun,
+)
 from retention.timeutil import parse_instant
 from retention.wal import DEFAULT_SEGMENTS_PER_LOG, parse_segment
 
@@ -155,6 +164,23 @@ def _contract(f: _Fields) -> Contract | None:
     return Contract(tenant, terminated, tuple(servers) if servers is not None else None)
 
 
+def _orphan(f: _Fields) -> Orphan | None:
+    """Leftovers of a backup barman-cloud no longer sees (``retention.orphans``)."""
+    server, backup_id, cause = f.text("server"), f.text("id"), f.text("cause")
+    newest, locked = f.instant("newest"), f.instant("locked_until", True)
+    held = f.obj.get("legal_hold", False)
+    if cause is not None and cause not in ("no-backup-info", "backup-info-deleted"):
+        f.problems.append(f"{f.path}.cause: expected no-backup-info or backup-info-deleted, "
+                          f"got {cause!r}")
+        return None
+    if not isinstance(held, bool):
+        f.problems.append(f"{f.path}.legal_hold: expected true or false, got {held!r}")
+        return None
+    if server is None or backup_id is None or cause is None or newest is None:
+        return None
+    return Orphan(server, backup_id, cause, newest, locked, held)  # type: ignore[arg-type]
+
+
 def _items(doc: dict[str, Any], key: str, problems: list[str]) -> list[tuple[str, Any]]:
     value = doc.get(key, [])
     if not isinstance(value, list):
@@ -169,10 +195,12 @@ def parse_inventory(doc: Any, source: str) -> InventoryDocument:
         raise InputError(f"{source}: expected a JSON object with points, wal, holds, contracts")
     problems: list[str] = []
     spl = _segments_per_log(doc.get("segments_per_log", DEFAULT_SEGMENTS_PER_LOG), problems)
-    parsers = {"points": _point, "wal": _run, "holds": _hold, "contracts": _contract}
+    parsers = {"points": _point, "wal": _run, "holds": _hold, "contracts": _contract,
+               "orphans": _orphan}
     parsed: dict[str, list[Any]] = {key: [] for key in parsers}
     for key in sorted(set(doc) - {*parsers, "histories", "segments_per_log"}):
-        problems.append(f"{key}: unknown key; expected points, wal, histories, holds, contracts")
+        problems.append(f"{key}: unknown key; expected points, wal, histories, holds, "
+                        "contracts, orphans")
     for key, parser in parsers.items():
         for path, item in _items(doc, key, problems):
             if not isinstance(item, dict):
@@ -187,7 +215,8 @@ def parse_inventory(doc: Any, source: str) -> InventoryDocument:
         raise InputError(f"invalid inventory {source} ({len(problems)} problem(s)):\n"
                          + "\n".join(f"  {p}" for p in problems)
                          + "\nFix these entries and run the command again.")
-    inventory = Inventory(tuple(parsed["points"]), tuple(parsed["wal"]), histories, spl)
+    inventory = Inventory(tuple(parsed["points"]), tuple(parsed["wal"]), histories, spl,
+                          orphans=tuple(parsed["orphans"]))
     return InventoryDocument(inventory, tuple(parsed["holds"]), tuple(parsed["contracts"]))
 
 

@@ -71,6 +71,24 @@ class Contract:
     servers: tuple[str, ...] | None = None
 
 
+OrphanCause = Literal["no-backup-info", "backup-info-deleted"]
+
+
+@dataclass(frozen=True)
+class Orphan:
+    """Objects under ``base/<id>/`` that barman-cloud no longer sees as a backup: no backup.info
+    at all (a partial upload or delete by another tool), or one whose newest version is a delete
+    marker (barman-cloud-backup-delete in a versioned bucket). ``newest``: the latest
+    LastModified among them; ``locked_until``: the latest retain-until (None: none known)."""
+
+    server: str
+    id: str
+    cause: OrphanCause
+    newest: datetime
+    locked_until: datetime | None = None
+    legal_hold: bool = False
+
+
 @dataclass(frozen=True)
 class Inventory:
     points: tuple[RecoveryPoint, ...] = ()
@@ -78,6 +96,7 @@ class Inventory:
     histories: tuple[tuple[str, int], ...] = ()  # (server, timeline) of each .history file
     segments_per_log: int = 256
     servers: tuple[str, ...] = ()  # servers planned even when they hold no point at all
+    orphans: tuple[Orphan, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -115,6 +134,16 @@ class WalDecision:
 
 
 @dataclass(frozen=True)
+class OrphanDecision:
+    server: str
+    id: str
+    cause: OrphanCause
+    action: Action
+    reasons: tuple[str, ...]
+    expires: datetime | None
+
+
+@dataclass(frozen=True)
 class TenantOutcome:
     """A terminated tenant on one server. ``erasure_date``: when the last kept backup or WAL
     holding its data expires (None: indefinitely, or not yet known); once none is kept,
@@ -143,6 +172,7 @@ class Plan:
     findings: tuple[Finding, ...]
     segments_per_log: int = 256
     frozen_because: tuple[str, ...] = field(default=())
+    orphans: tuple[OrphanDecision, ...] = ()
 
     @property
     def has_errors(self) -> bool:

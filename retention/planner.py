@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from retention import guards, holds, rules, tenants
+from retention import guards, holds, orphans, rules, tenants
 from retention.model import Contract, Finding, Hold, Inventory, Plan, TenantOutcome
 from retention.policy import Policy
 from retention.reasons import Reasons
@@ -26,7 +26,7 @@ def plan(policy: Policy | None, inventory: Inventory, hold_list: Sequence[Hold],
             led.keep(key, "no policy", None)
         led.wal.extend(WalKeep(r.server, r.timeline, r.timeline, r.first, r.last, "no policy",
                                None) for r in inventory.wal)
-        return _finish(None, inventory, led, (), False)
+        return _finish(None, inventory, led, (), False, hold_list)
     rules.pitr(policy, done, led)
     rules.dailies(policy, done, led)
     rules.newest(done, led)
@@ -39,11 +39,12 @@ def plan(policy: Policy | None, inventory: Inventory, hold_list: Sequence[Hold],
     holds.keep_own_wal(led)
     holds.check_wal(inventory, done, led)
     _no_backup_at_all(inventory, led)
-    return _finish(policy, inventory, led, outcomes, allow_mass_delete)
+    return _finish(policy, inventory, led, outcomes, allow_mass_delete, hold_list)
 
 
 def _finish(policy: Policy | None, inventory: Inventory, led: Reasons,
-            outcomes: Sequence[TenantOutcome], allow_mass_delete: bool) -> Plan:
+            outcomes: Sequence[TenantOutcome], allow_mass_delete: bool,
+            hold_list: Sequence[Hold]) -> Plan:
     points = guards.decide_points(led)
     wal = plan_wal(inventory.wal, led.wal, led.now)
     frozen_because: tuple[str, ...] = ()
@@ -53,6 +54,7 @@ def _finish(policy: Policy | None, inventory: Inventory, led: Reasons,
                                        allow_mass_delete)
         outcomes = tenants.erasure_dates(policy, outcomes, points, led, wal,
                                          inventory.segments_per_log)
+    frozen_reason = f"frozen: {'; '.join(frozen_because)}" if frozen_because else None
     return Plan(
         now=led.now,
         policy_name=policy.name if policy else None,
@@ -66,6 +68,7 @@ def _finish(policy: Policy | None, inventory: Inventory, led: Reasons,
         findings=tuple(sorted(set(led.findings), key=_finding_order)),
         segments_per_log=inventory.segments_per_log,
         frozen_because=frozen_because,
+        orphans=orphans.decide(policy, inventory.orphans, hold_list, led.now, frozen_reason),
     )
 
 

@@ -52,6 +52,10 @@ def plan_document(plan: Plan) -> dict[str, Any]:
         "findings": [{"code": f.code, "severity": f.severity, "subject": f.subject,
                       "message": f.message} for f in plan.findings],
         "summary": summary(plan),
+        # only when there are any: plans without orphans keep their shape for existing readers
+        **({"orphans": [{"server": d.server, "id": d.id, "cause": d.cause, "action": d.action,
+                         "reasons": list(d.reasons), "expires": format_instant(d.expires)}
+                        for d in plan.orphans]} if plan.orphans else {}),
     }
 
 
@@ -136,6 +140,8 @@ def plan_summary(plan: Plan, policy: Policy | None) -> list[str]:
         ranges = [(r, n) for a, r, n in wal if a == action]
         lines.append("  " + _counted("WAL segments", verb, ranges)
                      + f" ({len(ranges)} range{'s' if len(ranges) != 1 else ''})")
+    for d in plan.orphans:  # few: one line each
+        lines.append(f"  orphan {d.server}/{d.id}: {d.action}, " + "; ".join(d.reasons))
     lines += [f"  tenant {t.tenant} on {t.server}: final backup {t.final_backup or '-'}, hold "
               f"until {local_time(t.hold_until, tz)}, {erasure_words(t, plan.now, tz)}"
               for t in plan.tenants]

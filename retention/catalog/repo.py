@@ -30,7 +30,7 @@ from retention.catalog.tables import (
 from retention.errors import InputError
 from retention.evidence.ledger import Entry, next_entry
 from retention.integrity import Expected
-from retention.model import Contract, Hold, Inventory, RecoveryPoint, WalRun
+from retention.model import Contract, Hold, Inventory, Orphan, RecoveryPoint, WalRun
 from retention.verify import PointLocks, WalTimes
 
 ADVISORY_LEDGER = 0x7265785F6C6564  # "rex_led": serialises ledger appends on PostgreSQL
@@ -171,14 +171,38 @@ def load_inventory(session: Session, server: str, now: datetime) -> Inventory:
     spl = session.scalar(select(func.max(PointRow.segments_per_log))
                          .where(PointRow.server == server)) or 256
     return Inventory(tuple(points), tuple(_split_locked(session, server, runs, now)),
-                     histories, spl, (server,))
+                     histories, spl, (server,), _orphans(session, server))
+
+
+def _orphans(session: Session, server: str) -> tuple[Orphan, ...]:
+    """Leftovers barman-cloud no longer sees as backups (no backup.info, or its newest version a
+    delete marker), from the catalog's rows; unreadable or data-less backups are not orphans."""
+    rows: dict[str, list[ObjectRow]] = {}
+    for o in session.scalars(select(ObjectRow).where(ObjectRow.server == server,
+                                                     ObjectRow.kind == "leftover")
+                             .order_by(ObjectRow.id)):
+        if o.backup_id is not None:
+            rows.setdefault(o.backup_id, []).append(o)
+    out = []
+    for backup_id, objs in sorted(rows.items()):
+        infos = [o for o in objs if o.key.endswith(f"base/{backup_id}/backup.info")]
+        newest_info = max(infos, key=lambda o: (o.last_modified, o.id), default=None)
+        if newest_info is not None and not newest_info.delete_marker:
+            continue  # unreadable or without its data: evidence, not an orphan
+        locks = [o.retain_until for o in objs if o.retain_until is not None]
+        out.append(Orphan(server, backup_id,
+                          "no-backup-info" if newest_info is None else "backup-info-deleted",
+                          max(o.last_modified for o in objs), max(locks, default=None),
+                          any(o.legal_hold for o in objs)))
+    return tuple(out)
 
 
 def state_hash(inventory: Inventory, holds: Sequence[Hold], contracts_: Sequence[Contract]) -> str:
     """A fingerprint of everything a plan rests on; apply refuses a plan whose state moved."""
     text = json.dumps([repr(sorted(inventory.points, key=lambda p: p.key)),
                        repr(sorted(inventory.wal, key=lambda w: (w.timeline, w.first))),
-                       repr(sorted(inventory.histories)), repr(sorted(holds, key=lambda h: h.id)),
+                       repr(sorted(inventory.histories)), repr(inventory.orphans),
+                       repr(sorted(holds, key=lambda h: h.id)),
                        repr(sorted(contracts_, key=lambda c: c.tenant))])
     return hashlib.sha256(text.encode()).hexdigest()
 

@@ -37,6 +37,11 @@ def inventory_document(inventory: Inventory, holds: Sequence[Hold],
                  "locked_until": format_instant(r.locked_until)}
                 for r in sorted(inventory.wal, key=lambda r: (r.server, r.timeline, r.first))],
         "histories": [{"server": s, "timeline": t} for s, t in sorted(inventory.histories)],
+        **({"orphans": [{"server": o.server, "id": o.id, "cause": o.cause,
+                         "newest": format_instant(o.newest),
+                         "locked_until": format_instant(o.locked_until),
+                         "legal_hold": o.legal_hold} for o in inventory.orphans]}
+           if inventory.orphans else {}),
         "holds": [_hold(h) for h in sorted(holds, key=lambda h: h.id)],
         "contracts": [{"tenant": c.tenant, "terminated_at": format_instant(c.terminated_at),
                        "servers": list(c.servers) if c.servers is not None else None}

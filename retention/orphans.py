@@ -1,0 +1,55 @@
+"""What is left of backups barman-cloud no longer sees: planned, with their own reasons. PURE.
+
+barman-cloud finds a backup only through its ``backup.info``. Objects under ``base/<id>/``
+without one (an upload that never finished, a delete by another tool that stopped half-way), or
+whose newest backup.info version is a delete marker (``barman-cloud-backup-delete`` in a
+versioned bucket: every version is still stored and billed), are no recovery point: no rule of
+the SLA keeps them. They are deleted once ``guards.failed_grace`` has passed since their last
+write (an upload may still be running), unless a lock or a legal hold keeps them; a frozen plan
+deletes none. Backups whose backup.info is unreadable or whose data is missing are not orphans:
+they are evidence, reported and left for a person.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import datetime
+
+from retention.model import Hold, Orphan, OrphanDecision
+from retention.policy import Policy
+from retention.timeutil import z
+
+WHY = {"no-backup-info": "orphan: no backup.info (barman-cloud ignores it)",
+       "backup-info-deleted": "orphan: backup.info deleted (barman-cloud-backup-delete)"}
+
+
+def decide(policy: Policy | None, orphans: Sequence[Orphan], holds: Sequence[Hold],
+           now: datetime, frozen: str | None) -> tuple[OrphanDecision, ...]:
+    """One decision per orphan, sorted by (server, id); ``frozen`` is the plan's freeze reason."""
+    return tuple(_decide(policy, o, holds, now, frozen)
+                 for o in sorted(orphans, key=lambda o: (o.server, o.id)))
+
+
+def _decide(policy: Policy | None, o: Orphan, holds: Sequence[Hold], now: datetime,
+            frozen: str | None) -> OrphanDecision:
+    keeps: list[tuple[str, datetime | None]] = []
+    if policy is None:
+        keeps.append(("no policy", None))
+    else:
+        grace_end = policy.guards.failed_grace.after(o.newest, policy.tz)
+        if grace_end > now:
+            keeps.append((f"orphan-grace until {z(grace_end)}", grace_end))
+    keeps += [(f"legal-hold {h.id}", h.until) for h in holds
+              if h.kind == "legal" and h.server == o.server and h.point == o.id]
+    if o.legal_hold:
+        keeps.append(("legal hold in storage", None))
+    if o.locked_until is not None and o.locked_until > now:
+        keeps.append((f"locked until {z(o.locked_until)}", o.locked_until))
+    if frozen and not keeps:
+        keeps.append((frozen, None))
+    if not keeps:
+        return OrphanDecision(o.server, o.id, o.cause, "delete", (WHY[o.cause],), None)
+    ends = [end for _, end in keeps]
+    expires = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
+    return OrphanDecision(o.server, o.id, o.cause, "keep", (WHY[o.cause], *(r for r, _ in keeps)),
+                          expires)
