@@ -88,6 +88,17 @@ def job_policy(backups: str, evidence: str) -> dict[str, Any]:
     return policy_document(load_module(TERRAFORM / "modules" / "roles"), "retention_job", wired)
 
 
+def as_moto_checks(policy: dict[str, Any]) -> dict[str, Any]:
+    """The policy as moto's IAM enforcement reads it: moto authorises PutObjectRetention and
+    PutObjectLegalHold as s3:PutObject (its ACTION_MAP knows no ?retention or ?legal-hold), so
+    a statement granting those also grants s3:PutObject here, on the same objects only."""
+    moto_names = {"s3:PutObjectRetention", "s3:PutObjectLegalHold"}
+    return {**policy, "Statement": [
+        {**s, "Action": [*s["Action"], "s3:PutObject"]}
+        if s["Effect"] == "Allow" and moto_names & set(s["Action"])
+        and "s3:PutObject" not in s["Action"] else s for s in policy["Statement"]]}
+
+
 def evidence_url(backups: str, evidence: str) -> str:
     """REX_EVIDENCE as job.tf sets it."""
     env = named(load_module(TERRAFORM), "module")["daily_job"]["environment"]
@@ -181,7 +192,7 @@ def _user(iam: Any, endpoint: str, backups: str, variant: str, root: Path) -> Us
     name = f"rex-job-{uuid.uuid4().hex[:8]}"
     iam.create_user(UserName=name)
     iam.put_user_policy(UserName=name, PolicyName="retention-job",
-                        PolicyDocument=json.dumps(policy))
+                        PolicyDocument=json.dumps(as_moto_checks(policy)))
     created = iam.create_access_key(UserName=name)["AccessKey"]
     return User(created["AccessKeyId"], created["SecretAccessKey"], evidence,
                 f"sqlite:///{root / (name + '.db')}", policy)
@@ -190,7 +201,7 @@ def _user(iam: Any, endpoint: str, backups: str, variant: str, root: Path) -> Us
 @pytest.fixture(scope="module")
 def site(s3_endpoint: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
     root = tmp_path_factory.mktemp("job-role")
-    backups = make_bucket(s3_endpoint)
+    backups = make_bucket(s3_endpoint, lock_days=32)  # the bucket the policy asks for
     write_layout(S3Store(backups, "pg", boto3.client("s3", endpoint_url=s3_endpoint)),
                  SERVER, END, DAYS, segments_per_day=2)
     private, _, _ = keys.write_pair(root / "keys")

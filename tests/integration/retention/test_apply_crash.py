@@ -14,10 +14,11 @@ from pathlib import Path
 
 import pytest
 
-from retention.sample import SEGMENTS_PER_DAY, write_layout
+from retention.sample import SEGMENTS_PER_DAY, Clock, write_layout
 from retention.storage.local import LocalStore
 from retention.timeutil import z
 from retention.wal import segment_name
+from tests.support.bucket import protect
 from tests.support.databases import postgres_database
 
 END = datetime(2026, 11, 29, 1, 0, tzinfo=UTC)
@@ -44,7 +45,8 @@ def listing(store_dir: Path) -> set[tuple[str, str | None]]:
 def setup(tmp_path: Path) -> tuple[dict[str, str], Path]:
     store_dir = tmp_path / "store"
     store_dir.mkdir()
-    write_layout(LocalStore(store_dir, lambda: END), "suite", END, 400)
+    clock = Clock(END)  # LastModified follows the backups; each version locked 32 days
+    write_layout(protect(LocalStore(store_dir, clock)), "suite", END, 400, at=clock.set)
     env = {"REX_STORAGE": store_dir.as_uri(), "REX_CATALOG": f"sqlite:///{tmp_path / 'rex.db'}",
            "REX_NOW": "2026-11-29T06:00:00Z", "REX_ACTOR": "ops"}
     assert finish(rex(env, "sync", "--server", "suite"))[0] == 0
@@ -93,7 +95,8 @@ def test_kill_9_part_way_then_rerun_completes(setup: tuple[dict[str, str], Path]
 def test_two_concurrent_applies_never_both_delete(tmp_path: Path, catalog: str) -> None:
     store_dir = tmp_path / "store"
     store_dir.mkdir()
-    write_layout(LocalStore(store_dir, lambda: END), "suite", END, 300)
+    clock = Clock(END)
+    write_layout(protect(LocalStore(store_dir, clock)), "suite", END, 300, at=clock.set)
     with postgres_database() if catalog == "postgresql" else _sqlite(tmp_path) as url:
         env = {"REX_STORAGE": store_dir.as_uri(), "REX_CATALOG": url,
                "REX_NOW": "2026-11-29T06:00:00Z"}
@@ -137,7 +140,7 @@ def test_a_hold_placed_between_a_crash_and_the_resume_keeps_its_wal(
     code, out, err = finish(rex(env, "apply", "1", "--allow-mass-delete", "--json"))
     assert code == 0, err
     applied = json.loads(out)
-    assert applied["resumed"] is True and applied["spared"] >= 4
+    assert applied["resumed"] is True and applied["spared"] >= 4, out
     assert held_wal(store_dir, day) == held
     with sqlite3.connect(tmp_path / "rex.db") as conn:
         details = [json.loads(d) for (d,) in conn.execute(

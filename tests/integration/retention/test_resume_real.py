@@ -220,8 +220,10 @@ def test_a_hold_placed_between_a_crash_and_the_resume_still_restores(
 
     # before the hold: the plan deletes B1, B2, B3 and every WAL segment of the range to come
     code, out, err = rex(env, "plan", "--server", "main", "--json", "--allow-mass-delete")
-    assert code == 0, out + err
     planned = json.loads(out)
+    # exit 1: the bucket has no Object Lock (minutes-old backups could not expire under one)
+    assert code == 1 and [f["code"] for f in planned["findings"]
+                          if f["severity"] == "error"] == ["object-lock-missing"], out + err
     assert {p["id"]: p["action"] for p in planned["points"]} == dict(
         zip(ids, ["delete", "delete", "delete", "keep"], strict=True))
     held_segments = {s for s in segments_in_s3(site.bucket)
@@ -276,7 +278,10 @@ def test_a_hold_placed_between_a_crash_and_the_resume_still_restores(
 
     code, out, err = rex(env, "verify", "--server", "main", "--json")
     verified = json.loads(out)
-    assert code == 0 and verified["findings"] == [], out
+    # the bucket has no Object Lock (minutes-old backups could not expire under one): that,
+    # and only that, is an error
+    assert code == 1 and [(f["code"], f["severity"]) for f in verified["findings"]] == [
+        ("object-lock-missing", "error")], out
     assert not [f for f in verified["findings"] if f["code"] in ("hold-wal-gap", "wal-gap")], out
     assert not [g for g in verified["gaps"] if g["first"] <= b3["end_wal"]
                 and g["last"] >= b2["begin_wal"]], out
