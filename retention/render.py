@@ -264,7 +264,7 @@ def apply_document(result: Any) -> dict[str, Any]:
     return {"plan_id": result.plan_id, "server": result.server, "dry_run": result.dry_run,
             "resumed": result.resumed, "would_do": result.batches, "deleted": result.deleted,
             "retained": result.retained, "held": result.held, "released": result.released,
-            "spared": result.spared,
+            "spared": result.spared, "kept_whole": list(result.kept_whole),
             "refused": [{"key": f.key, "version_id": f.version_id, "code": f.code,
                          "message": f.message} for f in result.failures]}
 
@@ -278,6 +278,10 @@ def apply_text(result: Any) -> str:
              f"{result.held} legal holds set, {result.released} cleared"
              + (f"; {result.spared} versions spared: a hold, lease or termination since the plan "
                 "keeps them" if result.spared else "")]
+    if result.kept_whole:
+        lines.append(f"{len(result.kept_whole)} backup(s) kept whole (their backup.info and "
+                     "own WAL stay while any of their data is left): "
+                     + ", ".join(result.kept_whole[:10]))
     lines += [f"ERROR delete-refused [{f.key}]: {f.code}: {f.message}" for f in result.failures]
     return "\n".join(lines) + "\n"
 

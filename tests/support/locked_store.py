@@ -19,18 +19,15 @@ key>/<version>.data`` and ``.json``, ``.rex-versions/SEQ`` (the last version id)
 
 from __future__ import annotations
 
-import base64
 import gzip
-import hashlib
 import json
-import zlib
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 from urllib.parse import quote, unquote
 
-SEG_SIZE = 16 << 20
-SPL = (1 << 32) // SEG_SIZE
+from tests.support import nightly_store
+from tests.support.nightly_store import backup_info, segment
+
 LOCKED_BACKUP = "20260515T010000"
 LOCKED_SEGMENT = "000000010000000000000030"
 FOREIGN = (f"suite/base/{LOCKED_BACKUP}/data.tar.gz",
@@ -39,59 +36,27 @@ FOREIGN_UNTIL = "2027-06-01T00:00:00+00:00"
 DAY1, DAY2 = "2026-11-28T14:00:00Z", "2026-11-29T12:00:00Z"
 
 
-class Store:
-    """Versioned objects in rex's local-store layout; every put is a new version."""
+class Store(nightly_store.Store):
+    """The nightly store's versions, in a bucket with Object Lock (a default retention only
+    with ``lock_days``), and someone else's retention on the ``FOREIGN`` versions."""
 
     def __init__(self, root: Path, lock_days: int | None, foreign_locks: bool) -> None:
-        self.versions = root / ".rex-versions"
-        self.versions.mkdir(parents=True, exist_ok=False)
-        lock: dict[str, Any] = {"enabled": True}
-        if lock_days:
-            lock.update(mode="GOVERNANCE", days=lock_days)
-        (root / ".rex-store.json").write_text(json.dumps({"object_lock": lock}) + "\n")
-        self.lock = timedelta(days=lock_days) if lock_days else None
+        super().__init__(root, lock_days)
+        if not lock_days:  # Object Lock on, without a default retention
+            (root / ".rex-store.json").write_text(
+                json.dumps({"object_lock": {"enabled": True}}) + "\n")
         self.foreign = foreign_locks
-        self.seq = 0
 
     def put(self, key: str, data: bytes, when: datetime) -> None:
-        self.seq += 1
-        vid = f"{self.seq:012d}"
-        folder = self.versions / quote(key, safe="")
-        folder.mkdir(exist_ok=True)
-        (folder / f"{vid}.data").write_bytes(data)
-        crc = zlib.crc32(data).to_bytes(4, "big")
-        meta = {"key": key, "version_id": vid, "size": len(data),
-                "etag": hashlib.md5(data).hexdigest(),
-                "checksum": "CRC32:" + base64.b64encode(crc).decode(),
-                "last_modified": when.isoformat(), "delete_marker": False,
-                "mode": "GOVERNANCE" if self.lock else None,
-                "retain_until": (when + self.lock).isoformat() if self.lock else None,
-                "legal_hold": False}
+        super().put(key, data, when)
         if key in FOREIGN and self.foreign:  # the retention someone else set on this version
-            meta.update(mode="GOVERNANCE", retain_until=FOREIGN_UNTIL)
-        (folder / f"{vid}.json").write_text(json.dumps(meta, sort_keys=True))
-        (self.versions / "SEQ").write_text(str(self.seq))
+            _lock(self.versions / quote(key, safe="") / f"{self.seq:012d}.json")
 
 
-def segment(tl: int, pos: int) -> str:
-    return f"{tl:08X}{pos // SPL:08X}{pos % SPL:08X}"
-
-
-def backup_info(status: str, begin: datetime, end: datetime | None, bpos: int,
-                epos: int | None) -> bytes:
-    fields = {
-        "backup_label": "None", "backup_name": "None", "begin_offset": "40",
-        "begin_time": begin.isoformat(), "begin_wal": segment(1, bpos),
-        "begin_xlog": f"{bpos // SPL:X}/{(bpos % SPL) * SEG_SIZE + 40:X}",
-        "compression": "gzip", "end_time": end.isoformat() if end else "None",
-        "end_wal": segment(1, epos) if end and epos is not None else "None",
-        "end_xlog": (f"{epos // SPL:X}/{(epos % SPL) * SEG_SIZE + 256:X}"
-                     if end and epos is not None else "None"),
-        "error": "None", "mode": "concurrent", "parent_backup_id": "None",
-        "server_name": "cloud", "status": status, "systemid": "7441234567890123456",
-        "timeline": "1", "version": "160004", "xlog_segment_size": str(SEG_SIZE),
-    }
-    return "".join(f"{k}={v}\n" for k, v in sorted(fields.items())).encode()
+def _lock(path: Path) -> None:
+    meta = json.loads(path.read_text())
+    meta.update(mode="GOVERNANCE", retain_until=FOREIGN_UNTIL)
+    path.write_text(json.dumps(meta, sort_keys=True))
 
 
 def write_store(root: Path, lock_days: int | None = None, foreign_locks: bool = True) -> None:
@@ -119,9 +84,7 @@ def lock_foreign(root: Path) -> None:
     """Someone else sets the GOVERNANCE retention on the ``FOREIGN`` versions now."""
     for key in FOREIGN:
         for path in (root / ".rex-versions" / quote(key, safe="")).glob("*.json"):
-            meta = json.loads(path.read_text())
-            meta.update(mode="GOVERNANCE", retain_until=FOREIGN_UNTIL)
-            path.write_text(json.dumps(meta, sort_keys=True))
+            _lock(path)
 
 
 def stored(root: Path, prefix: str) -> list[str]:
