@@ -532,7 +532,8 @@ def vanished_list(ctx: click.Context, server: str | None, include_all: bool,
 
 
 @vanished_group.command("ack")
-@click.argument("record_ids", metavar="ID...", nargs=-1, type=int, required=True)
+@click.argument("record_ids", metavar="ID...", nargs=-1, type=click.IntRange(1, 2**62),
+                required=True)
 @click.option("--server", required=True, help="The server the records belong to.")
 @click.option("--reason", required=True, help="Who deleted it and what was done about it.")
 @click.option("--json", "as_json", is_flag=True, help="Print JSON.")

@@ -20,7 +20,9 @@ from retention.storage.base import ObjectStore, ObjectVersion
 
 KEEP_NAME = "annotations/keep"  # under base/<backup id>/
 TARGETS: tuple[KeepTarget, ...] = ("full", "standalone")
-REX_TARGET: KeepTarget = "full"  # a legal hold keeps every instant from the backup on
+# a legal hold on a point keeps that backup restorable (itself and the WAL that makes it
+# consistent), as barman's "standalone"; keeping every instant is a hold on a time range
+REX_TARGET: KeepTarget = "standalone"
 MAX_SIZE = 64  # barman writes a word; anything longer is not read, and counts as "full"
 Reader = Callable[[str, str | None], bytes]
 # written: rex wrote it; present: one was there, left alone; not-written: rex could not or must

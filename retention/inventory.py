@@ -178,7 +178,9 @@ def _orphan(f: _Fields) -> Orphan | None:
         return None
     if server is None or backup_id is None or cause is None or newest is None:
         return None
-    return Orphan(server, backup_id, cause, newest, locked, held)  # type: ignore[arg-type]
+    vanished = f.text("vanished_from", True)
+    return Orphan(server, backup_id, cause, newest, locked, held,  # type: ignore[arg-type]
+                  vanished)
 
 
 def _items(doc: dict[str, Any], key: str, problems: list[str]) -> list[tuple[str, Any]]:

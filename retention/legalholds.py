@@ -23,7 +23,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 import retention.annotations as barman_keep  # not `annotations`: the __future__ import's
-from retention.annotations import Annotation
+from retention.annotations import REX_TARGET, Annotation
 from retention.catalog import clients as book
 from retention.catalog import repo
 from retention.catalog.db import open_catalog
@@ -139,7 +139,8 @@ def _annotate(session: Session, store: ObjectStore | None, server: str,
             f"{key} exists already (version {found.version_id}, written by {by}): left alone"),
             ())
     version = barman_keep.write_keep(store, key)
-    return Annotation(key, "written", f"wrote {key} (full): barman's tools keep the backup too",
+    return Annotation(key, "written",
+                      f"wrote {key} ({REX_TARGET}): barman's tools keep the backup too",
                       (version.version_id or "",))
 
 

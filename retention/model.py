@@ -87,6 +87,7 @@ class Orphan:
     newest: datetime
     locked_until: datetime | None = None
     legal_hold: bool = False
+    vanished_from: str | None = None  # the rules that kept it, when it vanished as a backup
 
 
 @dataclass(frozen=True)

@@ -15,8 +15,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime
 
-from retention.model import Hold, Orphan, OrphanDecision
+from retention.model import Hold, Orphan, OrphanDecision, PointDecision
 from retention.policy import Policy
+from retention.reasons import Reasons
 from retention.timeutil import z
 
 WHY = {"no-backup-info": "orphan: no backup.info (barman-cloud ignores it)",
@@ -39,6 +40,9 @@ def _decide(policy: Policy | None, o: Orphan, holds: Sequence[Hold], now: dateti
         grace_end = policy.guards.failed_grace.after(o.newest, policy.tz)
         if grace_end > now:
             keeps.append((f"orphan-grace until {z(grace_end)}", grace_end))
+    if o.vanished_from is not None:  # what is left of a backup rex was keeping
+        keeps.append((f"left of a vanished backup kept by {o.vanished_from}: until "
+                      "`rex vanished ack`", None))
     keeps += [(f"legal-hold {h.id}", h.until) for h in holds
               if h.kind == "legal" and h.server == o.server and h.point == o.id]
     if o.legal_hold:
@@ -53,3 +57,27 @@ def _decide(policy: Policy | None, o: Orphan, holds: Sequence[Hold], now: dateti
     expires = None if any(e is None for e in ends) else max(e for e in ends if e is not None)
     return OrphanDecision(o.server, o.id, o.cause, "keep", (WHY[o.cause], *(r for r, _ in keeps)),
                           expires)
+
+
+def hold_back(decisions: tuple[OrphanDecision, ...], points: Sequence[PointDecision],
+              policy: Policy, led: Reasons) -> tuple[OrphanDecision, ...]:
+    """The mass-delete guard over backups and orphans together, per server: a server whose
+    deletions (backups and orphans) exceed ``max_delete_fraction`` of everything it has keeps
+    its orphans (the backups are held back by ``guards.hold_back``)."""
+    limit, out = policy.guards.max_delete_fraction, []
+    for d in decisions:
+        mine_p = [p for p in points if p.server == d.server]
+        mine_o = [o for o in decisions if o.server == d.server]
+        going = (sum(1 for p in mine_p if p.action == "delete")
+                 + sum(1 for o in mine_o if o.action == "delete"))
+        total = len(mine_p) + len(mine_o)
+        if d.action == "delete" and going / total > limit:
+            message = (f"would delete {going} of {total} backups and orphans of {d.server} "
+                       f"({going / total:.0%} > {limit:.0%})")
+            led.find("mass-delete-refused", "error", d.server,
+                     f"{message}; review the plan and rerun with --allow-mass-delete if it is "
+                     "right")
+            d = OrphanDecision(d.server, d.id, d.cause, "keep",
+                               (*d.reasons, f"mass-delete refused: {message}"), None)
+        out.append(d)
+    return tuple(out)

@@ -38,7 +38,6 @@ def plan(policy: Policy | None, inventory: Inventory, hold_list: Sequence[Hold],
     holds.keep_parents(led)
     holds.keep_own_wal(led)
     holds.check_wal(inventory, done, led)
-    _no_backup_at_all(inventory, led)
     return _finish(policy, inventory, led, outcomes, allow_mass_delete, hold_list)
 
 
@@ -49,12 +48,16 @@ def _finish(policy: Policy | None, inventory: Inventory, led: Reasons,
     wal = plan_wal(inventory.wal, led.wal, led.now)
     frozen_because: tuple[str, ...] = ()
     if policy is not None:
-        frozen_because = guards.freeze_reasons(policy, led)
+        frozen_because = guards.freeze_reasons(policy, led) + _no_backup_at_all(inventory, led)
         points, wal = guards.hold_back(points, wal, frozen_because, policy, led,
                                        allow_mass_delete)
         outcomes = tenants.erasure_dates(policy, outcomes, points, led, wal,
                                          inventory.segments_per_log)
     frozen_reason = f"frozen: {'; '.join(frozen_because)}" if frozen_because else None
+    orphan_decisions = orphans.decide(policy, inventory.orphans, hold_list, led.now,
+                                      frozen_reason)
+    if policy is not None and not allow_mass_delete:
+        orphan_decisions = orphans.hold_back(orphan_decisions, points, policy, led)
     return Plan(
         now=led.now,
         policy_name=policy.name if policy else None,
@@ -68,17 +71,21 @@ def _finish(policy: Policy | None, inventory: Inventory, led: Reasons,
         findings=tuple(sorted(set(led.findings), key=_finding_order)),
         segments_per_log=inventory.segments_per_log,
         frozen_because=frozen_because,
-        orphans=orphans.decide(policy, inventory.orphans, hold_list, led.now, frozen_reason),
+        orphans=orphan_decisions,
     )
 
 
-def _no_backup_at_all(inventory: Inventory, led: Reasons) -> None:
+def _no_backup_at_all(inventory: Inventory, led: Reasons) -> tuple[str, ...]:
     """A planned server without a single point breaks every promise (the guards name servers
-    that have points but no fresh done one): an error, never an empty green plan."""
+    that have points but no fresh done one): an error, never an empty green plan, and nothing
+    of it (WAL, leftovers) is deleted while it lasts."""
+    why = []
     for server in sorted(set(inventory.servers) - {p.server for p in inventory.points}):
+        why.append(f"no backup of {server} at all")
         led.find("backup-stale", "error", server,
-                 f"no backup of {server} at all: no instant can be restored and no daily "
-                 "exists; check the backup job, the server name and --storage")
+                 f"{why[-1]}: no instant can be restored and no daily exists; check the "
+                 "backup job, the server name and --storage before anything is deleted")
+    return tuple(why)
 
 
 def _finding_order(f: Finding) -> tuple[int, str, str, str]:

@@ -9,6 +9,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from retention import render, vanished
@@ -27,7 +28,8 @@ from retention.planner import plan
 from retention.policy import Policy, load_policy
 from retention.restore import BarmanTools
 from retention.storage import open_store
-from retention.sync import SyncResult, scan_findings, sync_server
+from retention.storage.base import BucketLock
+from retention.sync import SyncResult, default_retention, scan_findings, sync_server
 from retention.verify import (
     BucketFacts,
     Coverage,
@@ -90,6 +92,18 @@ def _known_findings(session: Session, policy: Policy, inventory: Inventory, serv
             *daily_findings(server, days), *bucket_findings(policy, facts, server, now))
 
 
+def _unknown(session: Session, server: str) -> str:
+    known = sorted(session.scalars(select(ServerRow.name)))
+    return (f"server {server!r} is not in the catalog"
+            + (f" (it knows {', '.join(known[:20])})" if known else "")
+            + f"; check the name, or run `rex sync --server {server}` first")
+
+
+def _days(lock: BucketLock) -> int | None:
+    retention = default_retention(lock)
+    return retention.days if retention is not None else None
+
+
 def _facts(row: ServerRow) -> BucketFacts:
     return BucketFacts(row.bucket_lock_enabled, row.bucket_lock_mode, row.bucket_lock_days,
                        row.versioning, row.first_backup_end)
@@ -102,8 +116,7 @@ def plan_server(catalog_url: str, policy_ref: str, server: str, now: datetime, a
     engine = open_catalog(catalog_url)
     with Session(engine) as session, session.begin():
         if session.get(ServerRow, server) is None:
-            raise InputError(f"server {server!r} is not in the catalog; run "
-                             f"`rex sync --server {server}` first")
+            raise InputError(_unknown(session, server))
         repo.note_policy(session, policy.name, policy.sha256, policy.source, now, actor)
         inventory = repo.load_inventory(session, server, now)
         holds = repo.active_holds(session, server)
@@ -153,21 +166,23 @@ def verify_server(catalog_url: str, storage_url: str, policy_ref: str, server: s
     """Coverage from the catalog, integrity against one fresh listing (and reads with deep)."""
     policy = load_policy(policy_ref)
     engine = open_catalog(catalog_url)
+    store = open_store(storage_url, clock)
     with Session(engine) as session:
         row = session.get(ServerRow, server)
         if row is None:
-            raise InputError(f"server {server!r} is not in the catalog; run "
-                             f"`rex sync --server {server}` first")
+            raise InputError(_unknown(session, server))
+        lock = store.bucket_lock()  # read now: the bucket may have changed since the sync
+        facts = replace(_facts(row), lock_enabled=lock.enabled, lock_mode=lock.mode,
+                        default_days=_days(lock), versioning=store.bucket_versioning())
         inventory = repo.load_inventory(session, server, now)
         cov = coverage(policy, inventory, repo.active_holds(session, server),
                        repo.contracts(session), server,
                        repo.wal_times(session, server, inventory.segments_per_log),
-                       repo.point_locks(session, server), _facts(row), now)
+                       repo.point_locks(session, server), facts, now)
         kept = [d.id for d in cov.plan.points if d.action == "keep" and d.status == "done"]
         ranges = [(w.timeline, w.first, w.last) for w in cov.plan.wal if w.action == "keep"]
         expected = repo.kept_objects(session, server, kept, ranges)
         scanned = (*scan_findings(session, server), *vanished.findings(session, server))
-    store = open_store(storage_url, clock)
     listed = {(v.key, v.version_id or ""): v for v in store.list_versions(f"{server}/")}
     findings = list(cov.findings) + list(scanned) + compare_listing(expected, listed)
     if deep:

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import delete, func, insert, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import Session
 
@@ -159,6 +159,8 @@ def _sync(engine: Engine, store: ObjectStore, storage_url: str, server: str,
         present = {b.point.id for b in scan.backups}
         gone = vanished.detect(session, server, present, runs_after, scan.segments_per_log)
         vanished.record(session, server, gone, present, runs_after, now)
+        earliest = session.scalar(select(func.min(PointRow.end_time)).where(
+            PointRow.server == server, PointRow.status == "done"))
         rows = _rows(server, scan, retention, previous, read_locks,
                      known if lock.enabled else set())
         _replace(session, server, scan, rows, infos)
@@ -169,6 +171,8 @@ def _sync(engine: Engine, store: ObjectStore, storage_url: str, server: str,
         row.versioning = versioning
         ends = [b.point.end_time for b in scan.backups
                 if b.point.status == "done" and b.point.end_time is not None]
+        if row.first_backup_end is None and earliest is not None:
+            ends.append(earliest)  # a catalog from before migration 0003 knew older ones
         row.first_backup_end = min((t for t in (row.first_backup_end, *ends) if t is not None),
                                    default=None)
         session.add(row)

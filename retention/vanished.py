@@ -25,7 +25,7 @@ from sqlalchemy.orm import Session
 
 from retention.catalog import repo
 from retention.catalog.db import open_catalog
-from retention.catalog.tables import PlanRow, PointRow, VanishedRow, WalRunRow
+from retention.catalog.tables import PlanRow, PointRow, ServerRow, VanishedRow, WalRunRow
 from retention.errors import InputError
 from retention.model import Finding
 from retention.timeutil import z
@@ -126,9 +126,18 @@ def detect(session: Session, server: str, present: set[str],
            runs_after: dict[int, list[Range]], spl: int) -> list[Vanished]:
     """Compare the catalog's rows of ``server`` (before sync replaces them) with a new scan:
     ``present`` backup ids (with or without data) and the new WAL runs per timeline."""
-    row = session.scalars(select(PlanRow).where(PlanRow.server == server)
+    # the last plan rex acted on (a what-if `rex plan --now ...` decides nothing), and the
+    # holds in force now: a held backup that vanished is an error whatever a plan said
+    row = session.scalars(select(PlanRow).where(PlanRow.server == server,
+                                                PlanRow.status != "planned")
                           .order_by(PlanRow.id.desc()).limit(1)).first()
     last = read_last_plan(json.loads(row.document) if row else None, spl)
+    for hold in repo.active_holds(session, server):
+        if hold.point is not None:
+            action, reasons = last.points.get(hold.point, ("keep", ()))
+            kept = tuple(r for r in reasons if r != "expired") if action == "keep" else ()
+            name = f"legal-hold {hold.id}" if hold.kind == "legal" else f"lease {hold.id}"
+            last.points[hold.point] = ("keep", (*kept, name))
     points = session.execute(select(PointRow.backup_id, PointRow.end_time)
                              .where(PointRow.server == server, PointRow.status == "done"))
     before: dict[int, list[Range]] = {}
@@ -216,6 +225,9 @@ def list_open(catalog_url: str, server: str | None,
               include_acknowledged: bool) -> list[VanishedEntry]:
     """`rex vanished list`: the records of one server (or all), open ones only by default."""
     with Session(open_catalog(catalog_url)) as session:
+        if server is not None and session.get(ServerRow, server) is None:
+            known = ", ".join(sorted(session.scalars(select(ServerRow.name)))) or "none"
+            raise InputError(f"--server {server}: not in the catalog (it knows: {known})")
         return listing(session, server, include_acknowledged)
 
 
@@ -233,7 +245,7 @@ def acknowledge(session: Session, server: str, ids: Sequence[int], reason: str,
     if not reason.strip():
         raise InputError("--reason: say why the loss is accepted (who deleted it, what was done)")
     rows = []
-    for ident in ids:
+    for ident in dict.fromkeys(ids):  # each record once, in the order given
         row = session.get(VanishedRow, ident)
         if row is None or row.server != server or row.acknowledged_at is not None:
             raise InputError(f"vanished record {ident}: no open record of server {server!r}; "

@@ -25,6 +25,7 @@ from retention.catalog.tables import (
     PlanRow,
     PointRow,
     TenantRow,
+    VanishedRow,
     WalRunRow,
 )
 from retention.errors import InputError
@@ -183,6 +184,9 @@ def _orphans(session: Session, server: str) -> tuple[Orphan, ...]:
                              .order_by(ObjectRow.id)):
         if o.backup_id is not None:
             rows.setdefault(o.backup_id, []).append(o)
+    vanished = {r.subject: r.kept_by for r in session.scalars(select(VanishedRow).where(
+        VanishedRow.server == server, VanishedRow.kind == "point",
+        VanishedRow.acknowledged_at.is_(None)))}
     out = []
     for backup_id, objs in sorted(rows.items()):
         infos = [o for o in objs if o.key.endswith(f"base/{backup_id}/backup.info")]
@@ -193,7 +197,7 @@ def _orphans(session: Session, server: str) -> tuple[Orphan, ...]:
         out.append(Orphan(server, backup_id,
                           "no-backup-info" if newest_info is None else "backup-info-deleted",
                           max(o.last_modified for o in objs), max(locks, default=None),
-                          any(o.legal_hold for o in objs)))
+                          any(o.legal_hold for o in objs), vanished.get(backup_id)))
     return tuple(out)
 
 

@@ -40,7 +40,9 @@ def inventory_document(inventory: Inventory, holds: Sequence[Hold],
         **({"orphans": [{"server": o.server, "id": o.id, "cause": o.cause,
                          "newest": format_instant(o.newest),
                          "locked_until": format_instant(o.locked_until),
-                         "legal_hold": o.legal_hold} for o in inventory.orphans]}
+                         "legal_hold": o.legal_hold,
+                         **({"vanished_from": o.vanished_from} if o.vanished_from else {})}
+                        for o in inventory.orphans]}
            if inventory.orphans else {}),
         "holds": [_hold(h) for h in sorted(holds, key=lambda h: h.id)],
         "contracts": [{"tenant": c.tenant, "terminated_at": format_instant(c.terminated_at),

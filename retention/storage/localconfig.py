@@ -46,10 +46,11 @@ def _parse_lock(lock: Any, where: str) -> BucketLock:
         raise InputError(f"{where}.enabled: expected true or false, got {enabled!r}")
     if mode is not None and mode not in _MODES:
         raise InputError(f"{where}.mode: expected GOVERNANCE or COMPLIANCE, got {mode!r}")
-    for name, value in (("days", days), ("years", years)):
+    for name, value, most in (("days", days, 36500), ("years", years, 100)):  # S3's limits
         if value is not None and (not isinstance(value, int) or isinstance(value, bool)
-                                  or value < 1):
-            raise InputError(f"{where}.{name}: expected a positive whole number, got {value!r}")
+                                  or not 1 <= value <= most):
+            raise InputError(f"{where}.{name}: expected a whole number from 1 to {most}, got "
+                             f"{value!r}")
     if (mode is None) != (days is None and years is None) or (days and years):
         raise InputError(f"{where}: a default retention needs a mode and exactly one of "
                          "days or years (or neither, for a lock without default retention)")

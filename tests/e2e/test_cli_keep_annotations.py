@@ -103,11 +103,11 @@ def test_hold_place_writes_the_annotation_and_release_removes_it(
     code, out, _ = rex(env, "hold", "place", "--server", "suite", "--point", HELD,
                        "--reason", "case 7", "--by", "legal")
     assert code == 0
-    assert f"keep annotation: wrote suite/base/{HELD}/annotations/keep (full)" in out
+    assert f"keep annotation: wrote suite/base/{HELD}/annotations/keep (standalone)" in out
     assert annotations_left(tmp_path / "store") == 3
     code, out, _ = rex(env, "run", "--server", "suite", "--json")
     points = {p["id"]: p for p in json.loads(out)["plan"]["points"]}
-    assert points[HELD]["reasons"] == ["legal-hold H1", "keep:full"]
+    assert points[HELD]["reasons"] == ["legal-hold H1", "keep:standalone"]
     code, out, _ = rex(env, "hold", "release", "H1", "--reason", "closed", "--by", "legal",
                        "--json")
     note = json.loads(out)["annotation"]

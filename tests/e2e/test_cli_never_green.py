@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import shutil
+import sqlite3
 from pathlib import Path
 from urllib.parse import quote
 
@@ -133,3 +134,76 @@ def test_storage_without_object_lock_is_an_error_until_the_bucket_is_locked(
     assert rex(tmp_path, "run", "--server", "suite", now=LATER)[0] == 0
     code, out, _ = rex(tmp_path, "verify", "--server", "suite", "--json", now=LATER)
     assert code == 0, _codes(json.loads(out))
+
+
+def test_what_is_left_of_a_vanished_backup_is_kept_and_nothing_goes_without_backups(
+        tmp_path: Path) -> None:
+    write_store(tmp_path / "store")  # no Object Lock: nothing but rex protects the data
+    rex(tmp_path, "run", "--server", "suite")
+    victim = _kept(tmp_path)[30]
+    bypass_delete(_store(tmp_path), f"suite/base/{victim}/backup.info")
+    code, out, _ = rex(tmp_path, "run", "--server", "suite", "--json", now=LATER)
+    doc = json.loads(out)
+    assert code == 1 and ("kept-point-vanished", f"suite/{victim}") in _codes(doc["plan"])
+    [orphan] = doc["plan"]["orphans"]
+    assert orphan["action"] == "keep" and orphan["reasons"][1].startswith(
+        "left of a vanished backup kept by daily")
+    assert any(v.key.endswith(f"{victim}/data.tar.gz")
+               for v in _store(tmp_path).list_versions(f"suite/base/{victim}/"))
+
+    store = _store(tmp_path)  # every backup.info gone: the server has no backup at all
+    for key in {v.key for v in store.list_versions("suite/base/") if v.key.endswith(".info")}:
+        bypass_delete(store, key)
+    code, out, _ = rex(tmp_path, "run", "--server", "suite", "--json", now=LATER)
+    doc = json.loads(out)
+    assert code == 1 and doc["plan"]["frozen"] is True and doc["apply"]["deleted"] == 0
+
+
+def test_a_held_backup_that_vanishes_is_an_error_whatever_a_what_if_plan_said(
+        tmp_path: Path) -> None:
+    write_store(tmp_path / "store", lock_days=32)
+    rex(tmp_path, "sync", "--server", "suite")
+    expired = "20260525T010000"
+    rex(tmp_path, "plan", "--server", "suite")  # a look, not applied: it deletes that one
+    assert rex(tmp_path, "hold", "place", "--server", "suite", "--point", expired, "--reason",
+               "litigation 12", "--by", "legal")[0] == 0
+    _lose(tmp_path, expired)
+    code, out, _ = rex(tmp_path, "run", "--server", "suite", "--json", now=LATER)
+    assert code == 1 and ("kept-point-vanished", f"suite/{expired}") in _codes(
+        json.loads(out)["plan"])
+
+
+def test_verify_reads_the_bucket_and_an_upgraded_catalog_knows_its_first_backup(
+        tmp_path: Path) -> None:
+    write_store(tmp_path / "store", lock_days=32)
+    assert rex(tmp_path, "run", "--server", "suite")[0] == 0
+    config = tmp_path / "store" / ".rex-store.json"
+    kept = config.read_text()
+    config.write_text('{"object_lock": {"enabled": false}}')
+    code, out, _ = rex(tmp_path, "verify", "--server", "suite", "--json", now=LATER)
+    assert code == 1 and ("object-lock-missing", "suite") in _codes(json.loads(out))
+    config.write_text(kept)
+
+    # a catalog migrated from before the first backup was recorded, then dailies lost
+    with sqlite3.connect(tmp_path / "c.db") as db:
+        db.execute("update rex_server set first_backup_end = null")
+    lost = _kept(tmp_path)[:3]
+    for backup_id in lost:
+        _lose(tmp_path, backup_id)
+    assert rex(tmp_path, "run", "--server", "suite", now=LATER)[0] == 1
+    code, out, _ = rex(tmp_path, "verify", "--server", "suite", now=LATER)
+    assert code == 1 and "3 missing, 0 before the first backup" in out
+
+
+def test_bad_ids_servers_and_bucket_settings_are_usage_errors(tmp_path: Path) -> None:
+    write_store(tmp_path / "store", lock_days=32)
+    assert rex(tmp_path, "run", "--server", "suite")[0] == 0
+    code, _, err = rex(tmp_path, "vanished", "ack", "99999999999999999999999", "--server",
+                       "suite", "--reason", "x")
+    assert code == 2 and "Traceback" not in err
+    code, _, err = rex(tmp_path, "vanished", "list", "--server", "suit")
+    assert code == 2 and "it knows: suite" in err
+    (tmp_path / "store" / ".rex-store.json").write_text(
+        '{"object_lock": {"enabled": true, "mode": "GOVERNANCE", "days": 99999999}}')
+    code, _, err = rex(tmp_path, "run", "--server", "suite")
+    assert code == 2 and "from 1 to 36500" in err

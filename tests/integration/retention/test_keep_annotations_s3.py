@@ -150,7 +150,7 @@ def test_hold_place_writes_the_annotation_and_release_removes_what_rex_wrote(
                          "--reason", "case 7", "--by", "legal")
     note = placed["annotation"]
     assert (note["key"], note["state"]) == (keep_key(HELD), "written")
-    assert site.body(keep_key(HELD)) == b"full"
+    assert site.body(keep_key(HELD)) == b"standalone"
     (written,) = site.versions(keep_key(HELD))
     assert note["versions"] == [written["VersionId"]]
     assert ledgered(site, "hold-place", placed["id"])["annotation"] == note
@@ -160,7 +160,7 @@ def test_hold_place_writes_the_annotation_and_release_removes_what_rex_wrote(
     assert "written by barman-cloud-backup-keep, not rex" in barmans["annotation"]["message"]
 
     _, doc = site.rex("run", "--server", "suite")
-    assert points(doc)[HELD]["reasons"] == [f"legal-hold {placed['id']}", "keep:full"]
+    assert points(doc)[HELD]["reasons"] == [f"legal-hold {placed['id']}", "keep:standalone"]
     legal = site.s3.get_object_legal_hold(Bucket=site.bucket, Key=f"pg/{keep_key(HELD)}",
                                           VersionId=written["VersionId"])
     assert legal["LegalHold"]["Status"] == "ON"  # apply holds every object of a held backup
@@ -194,9 +194,9 @@ def test_an_annotation_under_the_buckets_default_retention_is_reported_not_remov
     assert note["state"] == "not-removed" and note["versions"] == []
     assert "AccessDenied" in note["message"]
     assert "barman-cloud-backup-keep --release" in note["message"]  # what to do
-    assert site.body(keep_key(HELD)) == b"full"
+    assert site.body(keep_key(HELD)) == b"standalone"
     _, doc = site.rex("run", "--server", "suite")
-    assert points(doc)[HELD]["reasons"] == ["keep:full"]  # until the annotation goes
+    assert points(doc)[HELD]["reasons"] == ["keep:standalone"]  # until the annotation goes
     site.s3.delete_object(Bucket=site.bucket, Key=f"pg/{keep_key(HELD)}")  # --release
     _, doc = site.rex("run", "--server", "suite")
     # the annotation's own lock still keeps the backup, for the rest of that day only
