@@ -110,6 +110,10 @@ def _check_kept_full(p: RecoveryPoint, runs: list[WalRun], spl: int, where: str,
 def keep_locked(points: Sequence[RecoveryPoint], led: Reasons) -> None:
     """An object that cannot be deleted yet is kept, and says until when."""
     for p in points:
+        if p.held_in_storage and not led.keeps.get(p.key):  # storage refuses until released
+            led.keep(p.key, "legal hold in storage (not set by rex)", None, rule=False)
+            led.deletes.pop(p.key, None)
+            continue
         if led.keeps.get(p.key) or p.locked_until is None or p.locked_until <= led.now:
             continue
         led.keep(p.key, f"locked until {z(p.locked_until)}", p.locked_until, rule=False)

@@ -94,7 +94,9 @@ def _point(f: _Fields) -> RecoveryPoint | None:
     end_time, end_wal = f.instant("end_time", not done), f.segment("end_wal", not done)
     begin_wal = f.segment("begin_wal")
     parent, locked = f.text("parent", True), f.instant("locked_until", True)
-    keep = _keep(f)
+    keep, held = _keep(f), f.obj.get("held_in_storage", False)
+    if not isinstance(held, bool):
+        f.problems.append(f"{f.path}.held_in_storage: expected true or false, got {held!r}")
     if ident is None or server is None or begin is None or begin_wal is None \
             or status not in _STATUSES:
         return None
@@ -104,7 +106,7 @@ def _point(f: _Fields) -> RecoveryPoint | None:
         f.problems.append(f"{f.path}: end_time is before begin_time")
     st: Status = status
     return RecoveryPoint(ident, server, st, begin, end_time, begin_wal[0], begin_wal[1],
-                         end_wal[1] if end_wal else None, parent, locked, keep)
+                         end_wal[1] if end_wal else None, parent, locked, keep, held is True)
 
 
 def _keep(f: _Fields) -> KeepTarget | None:

@@ -30,6 +30,7 @@ class RecoveryPoint:
     parent: str | None = None
     locked_until: datetime | None = None
     keep: KeepTarget | None = None  # barman's keep annotation, when the backup carries one
+    held_in_storage: bool = False  # an object under a legal hold rex did not set
 
     @property
     def key(self) -> tuple[str, str]:

@@ -25,6 +25,7 @@ from retention.batches import (
     hold_batches,
     retain_batches,
 )
+from retention.catalog.repo import held_by_rex
 from retention.catalog.tables import IntentRow, ObjectRow, PlanRow, PointRow, ServerRow, WalRunRow
 from retention.sources.walindex import classify_wal_key
 from retention.storage.base import LockMode
@@ -160,20 +161,6 @@ def plan_batches(session: Session, plan: Any, mode: LockMode | None) -> list[Bat
     # a released hold's legal hold is cleared before the deletes: it would refuse them
     return ([b for b in holds if b.kind == "unhold"] + delete_batches(doomed)
             + retain_batches(kept) + [b for b in holds if b.kind == "hold"])
-
-
-def held_by_rex(session: Session, server: str) -> set[tuple[str, str]]:
-    """The versions whose legal hold rex set and has not cleared (its done hold and unhold
-    batches, in order). The catalog also records legal holds someone else set (read after a
-    refused delete, or by sync): rex never clears those."""
-    held: set[tuple[str, str]] = set()
-    for kind, items in session.execute(
-            select(IntentRow.kind, IntentRow.items).join(PlanRow, PlanRow.id == IntentRow.plan_id)
-            .where(PlanRow.server == server, IntentRow.kind.in_(("hold", "unhold")),
-                   IntentRow.state == "done").order_by(IntentRow.plan_id, IntentRow.seq)):
-        idents = {(k, v) for k, v, *_ in items}
-        held = held | idents if kind == "hold" else held - idents
-    return held
 
 
 def unfinished_infos(session: Session, server: str, plan_id: int) -> list[StoredObject]:

@@ -20,6 +20,7 @@ from retention.catalog.tables import (
     HistoryRow,
     HoldRow,
     Instant,
+    IntentRow,
     LedgerRow,
     ObjectRow,
     PlanRow,
@@ -100,6 +101,30 @@ def contracts(session: Session) -> list[Contract]:
 
 # --- inventory from the catalog ----------------------------------------------------------------
 
+def held_by_rex(session: Session, server: str) -> set[tuple[str, str]]:
+    """The versions whose legal hold rex set and has not cleared (its done hold and unhold
+    batches, in order). The catalog also records legal holds someone else set (read after a
+    refused delete, or by sync): rex never clears those."""
+    held: set[tuple[str, str]] = set()
+    for kind, items in session.execute(
+            select(IntentRow.kind, IntentRow.items).join(PlanRow, PlanRow.id == IntentRow.plan_id)
+            .where(PlanRow.server == server, IntentRow.kind.in_(("hold", "unhold")),
+                   IntentRow.state == "done").order_by(IntentRow.plan_id, IntentRow.seq)):
+        idents = {(k, v) for k, v, *_ in items}
+        held = held | idents if kind == "hold" else held - idents
+    return held
+
+
+def _held_elsewhere(session: Session, server: str) -> set[str]:
+    """Points with an object under a legal hold that rex did not set (AWS Backup, an operator,
+    read by sync or after a refused delete): storage refuses to delete them while it lasts."""
+    ours = held_by_rex(session, server)
+    return {bid for bid, key, version in session.execute(
+        select(ObjectRow.backup_id, ObjectRow.key, ObjectRow.version_id).where(
+            ObjectRow.server == server, ObjectRow.kind == "base",
+            ObjectRow.legal_hold.is_(True)))
+        if bid is not None and (key, version) not in ours}
+
 def _locks_by_point(session: Session, server: str) -> dict[str, datetime]:
     rows = session.execute(select(ObjectRow.backup_id, func.max(ObjectRow.retain_until))
                            .where(ObjectRow.server == server, ObjectRow.kind == "base")
@@ -160,10 +185,11 @@ def _split_locked(session: Session, server: str, runs: Sequence[WalRunRow],
 
 def load_inventory(session: Session, server: str, now: datetime) -> Inventory:
     """What the last sync saw of one server, as the planner's inventory."""
-    locks = _locks_by_point(session, server)
+    locks, held = _locks_by_point(session, server), _held_elsewhere(session, server)
     points = [RecoveryPoint(p.backup_id, p.server, p.status, p.begin_time,  # type: ignore[arg-type]
                             p.end_time, p.timeline, p.begin_pos, p.end_pos, p.parent,
-                            locks.get(p.backup_id), p.keep)  # type: ignore[arg-type]
+                            locks.get(p.backup_id), p.keep,  # type: ignore[arg-type]
+                            p.backup_id in held)
               for p in session.scalars(select(PointRow).where(PointRow.server == server))]
     runs = list(session.scalars(select(WalRunRow).where(WalRunRow.server == server)
                                 .order_by(WalRunRow.timeline, WalRunRow.first)))

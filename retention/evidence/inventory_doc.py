@@ -29,7 +29,8 @@ def inventory_document(inventory: Inventory, holds: Sequence[Hold],
                     "end_wal": (segment_name(p.timeline, p.end_pos, spl)
                                 if p.end_pos is not None else None),
                     "parent": p.parent, "locked_until": format_instant(p.locked_until),
-                    **({"keep": p.keep} if p.keep else {})}  # barman's keep annotation
+                    **({"keep": p.keep} if p.keep else {}),  # barman's keep annotation
+                    **({"held_in_storage": True} if p.held_in_storage else {})}
                    for p in points],
         "wal": [{"server": r.server, "timeline": r.timeline,
                  "first": segment_name(r.timeline, r.first, spl),

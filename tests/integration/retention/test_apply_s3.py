@@ -32,12 +32,17 @@ def test_a_legal_hold_set_behind_rex_back_refuses_one_key_only(s3_endpoint: str,
     env = {"REX_STORAGE": f"s3://{bucket}/pg", "REX_CATALOG": f"sqlite:///{tmp_path / 'c.db'}",
            "REX_NOW": "2026-11-29T06:00:00Z"}
     result = CliRunner().invoke(main, ["run", "--server", "suite", "--json"], env=env)
-    assert result.exit_code == 1, result.output
-    applied = json.loads(result.stdout)["apply"]
-    assert [(r["key"], r["code"]) for r in applied["refused"]] == [
-        (victim.removeprefix("pg/"), "AccessDenied")]
+    doc = json.loads(result.stdout)
+    applied = doc["apply"]
+    # sync read the hold with the backup's lock: the plan keeps the backup, nothing is refused
+    # (exit 1 only for the bucket without a default retention)
+    assert applied["refused"] == [], applied
+    [point] = [p for p in doc["plan"]["points"] if p["id"] == "20260524T010000"]
+    assert point["action"] == "keep" and point["reasons"] == [
+        "legal hold in storage (not set by rex)"]
     assert applied["deleted"] >= 12  # 5 expired backups of 3 versions each, but one
-    assert "legal hold" in applied["refused"][0]["message"]
+    assert {"object-lock-mode", "object-lock-short"} <= {
+        f["code"] for f in doc["plan"]["findings"] if f["severity"] == "error"}
     # the backup stays whole: barman-cloud still lists it through its two backup.info versions
     left = s3.list_object_versions(Bucket=bucket, Prefix="pg/suite/base/20260524T010000/")
     info = "pg/suite/base/20260524T010000/backup.info"
@@ -45,11 +50,11 @@ def test_a_legal_hold_set_behind_rex_back_refuses_one_key_only(s3_endpoint: str,
     assert "DeleteMarkers" not in left
 
 
-def test_a_batch_storage_refuses_entirely_is_a_finding_every_day_not_a_crash(
+def test_legal_holds_set_in_storage_on_everything_keep_everything_every_day(
         s3_endpoint: str, tmp_path: Path) -> None:
-    """Legal holds set directly in S3 on every object: no delete succeeds, the run reports each
-    refusal (exit 1), and the next day's run does the same instead of crashing. Every backup's
-    data is refused, so neither its backup.info nor its own WAL is even tried."""
+    """Legal holds set directly in S3 on every object: sync reads them on the backups, which the
+    plan keeps with their own WAL (here all of it), so nothing is tried and nothing refused, day
+    after day; exit 1 is the bucket without a default retention."""
     bucket = make_bucket(s3_endpoint, lock_days=1)
     s3 = boto3.client("s3")
     s3.put_object_lock_configuration(Bucket=bucket, ObjectLockConfiguration={
@@ -65,6 +70,6 @@ def test_a_batch_storage_refuses_entirely_is_a_finding_every_day_not_a_crash(
                                     env=env)
         assert result.exit_code == 1, result.output
         applied = json.loads(result.stdout)["apply"]
-        assert applied["deleted"] == 0 and len(applied["refused"]) >= 5
-        assert {r["code"] for r in applied["refused"]} == {"AccessDenied"}
-        assert all(r["key"].endswith("/data.tar.gz") for r in applied["refused"])
+        assert applied["deleted"] == 0 and applied["refused"] == []
+        points = json.loads(result.stdout)["plan"]["points"]
+        assert all(p["action"] == "keep" for p in points)
