@@ -33,8 +33,9 @@ from typing import IO, Any
 from exporters.bundle_readme import README_NAME, readme_text
 from exporters.formats import get_format
 from exporters.model_di import ProcessModel
+from exporters.paths import safe_name
 from retention import private_files
-from retention.errors import InputError, RexError
+from retention.errors import RexError
 from retention.timeutil import z
 
 BUNDLE_FORMATS: tuple[str, ...] = ("bpmn", "xpdl", "vdx", "docx", "pdf")
@@ -111,13 +112,9 @@ def bundle_name(tenant: str, generated_at: datetime) -> str:
 
 
 def safe_segment(value: str, what: str) -> str:
-    """``value`` usable as one path segment of a zip and of a directory on any system."""
-    bad = not value or value in (".", "..") or value.startswith(".") or \
-        any(c in value for c in '/\\:*?"<>|') or any(ord(c) < 32 for c in value)
-    if bad or value.lower() in _RESERVED:
-        raise InputError(f"{what} {value!r} cannot name a file or folder in the offboarding "
-                         "bundle; rename it in the Suite (letters, digits, '-', '_', '.')")
-    return value
+    """``value`` usable as one path segment of a zip and of a directory on any system, and not
+    one of the bundle's own files (``exporters.paths.safe_name``)."""
+    return safe_name(value, what, _RESERVED)
 
 
 def build_bundle(out: Path, header: Header, refs: Sequence[ModelRef], load: Loader,

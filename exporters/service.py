@@ -21,6 +21,7 @@ from exporters.bpmn import read_bpmn_bytes
 from exporters.errors import StoreError
 from exporters.formats import Format, get_format
 from exporters.model_di import ProcessModel
+from exporters.paths import check_definitions_id, inside, safe_name
 from exporters.refcheck import check_references
 from exporters.xmlkit import parse_bytes, read_limited
 from retention.errors import InputError
@@ -52,7 +53,11 @@ def init_models(url: str) -> tuple[str | None, str]:
 
 def _read(path: Path) -> tuple[ProcessModel, str]:
     data = read_limited(path)
-    return read_bpmn_bytes(data, str(path)), hashlib.sha256(data).hexdigest()
+    model = read_bpmn_bytes(data, str(path))
+    if model.definitions.id:  # the id names files: a client's file must not choose a path
+        check_definitions_id(model.definitions.id, str(path))
+    safe_name(model.model_id, f"{path}: model id")
+    return model, hashlib.sha256(data).hexdigest()
 
 
 def import_models(url: str, tenant: str, paths: list[Path], at: datetime) -> list[Imported]:
@@ -149,8 +154,9 @@ def export_models(url: str, tenant: str, format_name: str, out: Path,
 
 
 def _export_one(fmt: Format, model: ProcessModel, number: int, out: Path) -> Exported:
+    name = safe_name(model.model_id, "model id")  # a model stored before the import check
     data = fmt.write(model)
-    path = out / f"{model.model_id}.{fmt.suffix}"
+    path = inside(out, out / f"{name}.{fmt.suffix}")
     _write_atomically(path, data)
     warnings = tuple(check_references(parse_bytes(data, str(path)))) \
         if fmt.name == "bpmn" else ()
