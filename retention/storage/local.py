@@ -189,8 +189,9 @@ class LocalStore:
         return self._key_dir(key) / f"{version_id}.data"
 
     def add_delete_marker(self, key: str) -> ObjectVersion:
-        """What S3 does on a delete without a version id. rex never does that; this exists to
-        reproduce storage that barman-cloud-backup-delete (or a person) left behind."""
+        """What S3 does on a delete without a version id: rex does it only to release a keep
+        annotation it wrote (as barman-cloud-backup-keep --release); tests use it to reproduce
+        storage that barman-cloud-backup-delete (or a person) left behind."""
         key_dir = self._key_dir(key)
         version_id = self._next_version_id()
         private_dir(key_dir)

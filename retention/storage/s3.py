@@ -238,6 +238,15 @@ class S3Store:
                           mode=_lock_mode(default.get("Mode")),
                           days=default.get("Days") or None, years=default.get("Years") or None)
 
+    def add_delete_marker(self, key: str) -> ObjectVersion:
+        """DeleteObject without a version id: in a versioned bucket a delete marker becomes the
+        newest version and every version stays (Object Lock allows it). rex does this only to
+        release the keep annotation it wrote, as barman-cloud-backup-keep --release does."""
+        with self._request("DeleteObject", key):
+            self.client.delete_object(Bucket=self.bucket, Key=self._key(key))
+        # the marker as listed: its LastModified is the storage's, not a clock of rex's
+        return next(v for v in self.list_versions(key) if v.key == key and v.is_latest)
+
     def bucket_versioning(self) -> str | None:
         with self._request("GetBucketVersioning"):
             status = self.client.get_bucket_versioning(Bucket=self.bucket).get("Status")

@@ -182,7 +182,7 @@ def test_hold_place_writes_the_annotation_and_release_removes_what_rex_wrote(
     assert points(doc)[FULL]["reasons"] == ["keep:full"]
 
 
-def test_an_annotation_under_the_buckets_default_retention_is_reported_not_removed(
+def test_an_annotation_under_the_buckets_default_retention_is_ended_by_a_delete_marker(
         site: Site) -> None:
     site.rex("sync", "--server", "suite")
     _, placed = site.rex("hold", "place", "--server", "suite", "--point", HELD,
@@ -191,13 +191,10 @@ def test_an_annotation_under_the_buckets_default_retention_is_reported_not_remov
     _, released = site.rex("hold", "release", placed["id"], "--reason", "closed", "--by",
                            "legal")
     note = released["annotation"]
-    assert note["state"] == "not-removed" and note["versions"] == []
-    assert "AccessDenied" in note["message"]
-    assert "barman-cloud-backup-keep --release" in note["message"]  # what to do
-    assert site.body(keep_key(HELD)) == b"standalone"
-    _, doc = site.rex("run", "--server", "suite")
-    assert points(doc)[HELD]["reasons"] == ["keep:standalone"]  # until the annotation goes
-    site.s3.delete_object(Bucket=site.bucket, Key=f"pg/{keep_key(HELD)}")  # --release
+    assert note["state"] == "hidden" and "AccessDenied" in note["message"]
+    assert "barman-cloud-backup-keep --release" in note["message"]  # what it did instead
+    listed = site.s3.list_object_versions(Bucket=site.bucket, Prefix=f"pg/{keep_key(HELD)}")
+    assert [m["IsLatest"] for m in listed["DeleteMarkers"]] == [True]
     _, doc = site.rex("run", "--server", "suite")
     # the annotation's own lock still keeps the backup, for the rest of that day only
     (reason,) = points(doc)[HELD]["reasons"]
