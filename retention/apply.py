@@ -419,13 +419,16 @@ def _refusal_message(failure: DeleteFailure, lock: ObjectLock | str | None,
         return (f"{failure.message}; its lock: {' and '.join(parts)}; the catalog does not know "
                 "the version: run rex sync")
     then = ("until then instead of retrying the delete every day" if not lock.legal_hold else
-            "while it lasts; a legal hold has no end date, so the delete is refused again "
-            "until whoever set it releases it")
+            "while it lasts: the next plans keep it for that legal hold, which rex never clears "
+            "(it did not set it)")
     return (f"{failure.message}; rex read the version's lock ({' and '.join(parts)}), recorded "
             f"it in the catalog and keeps {_kept_whole(obj)} {then}")
 
 
 def _kept_whole(obj: ObjectRow) -> str:
+    if obj.backup_id and obj.key.endswith("/backup.info"):  # its data went in a batch before
+        return (f"what is left of backup {obj.backup_id} (its backup.info; its data is deleted, "
+                "the next plans delete the rest once the lock allows)")
     if obj.backup_id:
         return f"backup {obj.backup_id} whole (its backup.info and own WAL stay)"
     return "this WAL segment" if obj.kind == "wal" else "the object"

@@ -171,9 +171,10 @@ def _orphan(f: _Fields) -> Orphan | None:
     server, backup_id, cause = f.text("server"), f.text("id"), f.text("cause")
     newest, locked = f.instant("newest"), f.instant("locked_until", True)
     held = f.obj.get("legal_hold", False)
-    if cause is not None and cause not in ("no-backup-info", "backup-info-deleted"):
-        f.problems.append(f"{f.path}.cause: expected no-backup-info or backup-info-deleted, "
-                          f"got {cause!r}")
+    if cause is not None and cause not in ("no-backup-info", "backup-info-deleted",
+                                           "delete-unfinished"):
+        f.problems.append(f"{f.path}.cause: expected no-backup-info, backup-info-deleted or "
+                          f"delete-unfinished, got {cause!r}")
         return None
     if not isinstance(held, bool):
         f.problems.append(f"{f.path}.legal_hold: expected true or false, got {held!r}")

@@ -72,15 +72,17 @@ class Contract:
     servers: tuple[str, ...] | None = None
 
 
-OrphanCause = Literal["no-backup-info", "backup-info-deleted"]
+OrphanCause = Literal["no-backup-info", "backup-info-deleted", "delete-unfinished"]
 
 
 @dataclass(frozen=True)
 class Orphan:
     """Objects under ``base/<id>/`` that barman-cloud no longer sees as a backup: no backup.info
     at all (a partial upload or delete by another tool), or one whose newest version is a delete
-    marker (barman-cloud-backup-delete in a versioned bucket). ``newest``: the latest
-    LastModified among them; ``locked_until``: the latest retain-until (None: none known)."""
+    marker (barman-cloud-backup-delete in a versioned bucket), or what is left of a backup rex
+    itself was deleting (storage refused its backup.info after the data went). ``newest``: the
+    latest LastModified among them; ``locked_until``: the latest retain-until (None: none
+    known)."""
 
     server: str
     id: str

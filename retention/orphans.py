@@ -21,7 +21,8 @@ from retention.reasons import Reasons
 from retention.timeutil import z
 
 WHY = {"no-backup-info": "orphan: no backup.info (barman-cloud ignores it)",
-       "backup-info-deleted": "orphan: backup.info deleted (barman-cloud-backup-delete)"}
+       "backup-info-deleted": "orphan: backup.info deleted (barman-cloud-backup-delete)",
+       "delete-unfinished": "orphan: rest of a backup rex deleted (storage refused it)"}
 
 
 def decide(policy: Policy | None, orphans: Sequence[Orphan], holds: Sequence[Hold],

@@ -32,7 +32,15 @@ from retention.catalog.tables import (
 from retention.errors import InputError
 from retention.evidence.ledger import Entry, next_entry
 from retention.integrity import Expected
-from retention.model import Contract, Hold, Inventory, Orphan, RecoveryPoint, WalRun
+from retention.model import (
+    Contract,
+    Hold,
+    Inventory,
+    Orphan,
+    OrphanCause,
+    RecoveryPoint,
+    WalRun,
+)
 from retention.verify import PointLocks, WalTimes
 
 ADVISORY_LEDGER = 0x7265785F6C6564  # "rex_led": serialises ledger appends on PostgreSQL
@@ -201,6 +209,20 @@ def load_inventory(session: Session, server: str, now: datetime) -> Inventory:
                      histories, spl, (server,), _orphans(session, server))
 
 
+def rex_deleting(session: Session, server: str) -> set[str]:
+    """The backups the last plan rex acted on (applying or applied) deletes: what is left of
+    one (a backup.info whose delete storage refused after the data went) is rex's own
+    unfinished delete, not lost data."""
+    row = session.scalars(select(PlanRow).where(PlanRow.server == server,
+                                                PlanRow.status != "planned")
+                          .order_by(PlanRow.id.desc()).limit(1)).first()
+    if row is None:
+        return set()
+    doc = json.loads(row.document)
+    return ({p["id"] for p in doc["points"] if p["action"] == "delete"}
+            | {o["id"] for o in doc.get("orphans", []) if o["cause"] == "delete-unfinished"})
+
+
 def _orphans(session: Session, server: str) -> tuple[Orphan, ...]:
     """Leftovers barman-cloud no longer sees as backups (no backup.info, or its newest version a
     delete marker), from the catalog's rows; unreadable or data-less backups are not orphans."""
@@ -213,15 +235,18 @@ def _orphans(session: Session, server: str) -> tuple[Orphan, ...]:
     vanished = {r.subject: r.kept_by for r in session.scalars(select(VanishedRow).where(
         VanishedRow.server == server, VanishedRow.kind == "point",
         VanishedRow.acknowledged_at.is_(None)))}
+    deleting = rex_deleting(session, server) if rows else set()
     out = []
     for backup_id, objs in sorted(rows.items()):
         infos = [o for o in objs if o.key.endswith(f"base/{backup_id}/backup.info")]
         newest_info = max(infos, key=lambda o: (o.last_modified, o.id), default=None)
-        if newest_info is not None and not newest_info.delete_marker:
+        cause: OrphanCause = ("no-backup-info" if newest_info is None else
+                              "backup-info-deleted" if newest_info.delete_marker else
+                              "delete-unfinished")
+        if cause == "delete-unfinished" and backup_id not in deleting:
             continue  # unreadable or without its data: evidence, not an orphan
         locks = [o.retain_until for o in objs if o.retain_until is not None]
-        out.append(Orphan(server, backup_id,
-                          "no-backup-info" if newest_info is None else "backup-info-deleted",
+        out.append(Orphan(server, backup_id, cause,
                           max(o.last_modified for o in objs), max(locks, default=None),
                           any(o.legal_hold for o in objs), vanished.get(backup_id)))
     return tuple(out)
