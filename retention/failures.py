@@ -13,7 +13,7 @@ import sys
 from dataclasses import dataclass
 from typing import Any
 
-from retention.errors import PolicyError, RexError
+from retention.errors import BusyError, PolicyError, RexError
 
 KINDS = {1: "refused", 2: "bad-input", 3: "busy", 4: "unreachable", 70: "internal"}
 INTERNAL = 70
@@ -54,7 +54,8 @@ class Where:
 def describe(exc: BaseException, where: Where) -> Failure | None:
     """The failure rex reports for ``exc``; None when rex did not expect it (a bug)."""
     if isinstance(exc, RexError):  # its code, unless it wraps an S3 or database failure
-        inner = exc.__cause__ or exc.__context__
+        # busy stays busy (3) even when the lock was found through a database error
+        inner = None if isinstance(exc, BusyError) else exc.__cause__ or exc.__context__
         cause = (_boto(inner, where) or _database(inner, where)) if inner is not None else None
         code = cause.code if cause and cause.code in (2, 3, 4) else exc.exit_code
         text = str(exc).strip()  # a policy's problems stay one per line, as documented

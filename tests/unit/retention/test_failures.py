@@ -49,6 +49,18 @@ def test_a_wrapped_outage_keeps_its_code_and_the_wrapper_its_message() -> None:
         4, "S3 GetObject on s3://bucket/k failed")
 
 
+def test_a_lock_found_busy_through_a_database_error_stays_busy() -> None:
+    """SQLite's 'database is locked' while taking the lock row means another rex holds it."""
+    try:
+        try:
+            raise OperationalError("INSERT", {}, sqlite3.OperationalError("database is locked"))
+        except OperationalError:
+            raise BusyError("busy: another rex sync of suite holds the lock sync:suite") from None
+    except BusyError as err:
+        found = describe(err, WHERE)
+    assert found is not None and found.code == 3 and found.kind == "busy"
+
+
 def test_database_failures_hide_the_password() -> None:
     refused = OperationalError("SELECT 1", {}, Exception("connection refused\n\tIs it up?"))
     found = describe(refused, WHERE)
