@@ -28,8 +28,7 @@ from retention.planner import plan
 from retention.policy import Policy, load_policy
 from retention.restore import BarmanTools
 from retention.storage import open_store
-from retention.storage.base import BucketLock
-from retention.sync import SyncResult, default_retention, scan_findings, sync_server
+from retention.sync import SyncResult, default_days, scan_findings, sync_server
 from retention.verify import (
     BucketFacts,
     Coverage,
@@ -97,11 +96,6 @@ def _unknown(session: Session, server: str) -> str:
     return (f"server {server!r} is not in the catalog"
             + (f" (it knows {', '.join(known[:20])})" if known else "")
             + f"; check the name, or run `rex sync --server {server}` first")
-
-
-def _days(lock: BucketLock) -> int | None:
-    retention = default_retention(lock)
-    return retention.days if retention is not None else None
 
 
 def _facts(row: ServerRow) -> BucketFacts:
@@ -173,7 +167,7 @@ def verify_server(catalog_url: str, storage_url: str, policy_ref: str, server: s
             raise InputError(_unknown(session, server))
         lock = store.bucket_lock()  # read now: the bucket may have changed since the sync
         facts = replace(_facts(row), lock_enabled=lock.enabled, lock_mode=lock.mode,
-                        default_days=_days(lock), versioning=store.bucket_versioning())
+                        default_days=default_days(lock), versioning=store.bucket_versioning())
         inventory = repo.load_inventory(session, server, now)
         cov = coverage(policy, inventory, repo.active_holds(session, server),
                        repo.contracts(session), server,

@@ -53,6 +53,12 @@ class SyncResult:
     vanished: int = 0  # points and WAL ranges newly found gone without rex deleting them
 
 
+def default_days(lock: BucketLock) -> int | None:
+    """The bucket's default retention in days (years as 365), None without one."""
+    retention = default_retention(lock)
+    return retention.days if retention is not None else None
+
+
 def default_retention(lock: BucketLock) -> timedelta | None:
     if not lock.enabled or (lock.days is None and lock.years is None):
         return None
@@ -134,9 +140,13 @@ def _sync(engine: Engine, store: ObjectStore, storage_url: str, server: str,
             raise InputError(_unknown_server(store, server))
         cached = {(p.info_key, p.info_version): p.info_text for p in session.scalars(
             select(PointRow).where(PointRow.server == server)) if p.info_text}
-        previous = {(o.key, o.version_id): (o.retain_until, o.legal_hold) for o in
-                    session.scalars(select(ObjectRow).where(ObjectRow.server == server))
-                    if o.legal_hold or o.retain_until is not None}
+        previous: Known = {}  # what the catalog recorded of locks, and its backup objects
+        known: set[tuple[str, str]] = set()
+        for o in session.scalars(select(ObjectRow).where(ObjectRow.server == server)):
+            if o.legal_hold or o.retain_until is not None:
+                previous[(o.key, o.version_id)] = (o.retain_until, o.legal_hold)
+            if o.kind == "base":
+                known.add((o.key, o.version_id))
         infos: dict[tuple[str, str], str] = {}
         fetched = 0
 
@@ -150,14 +160,15 @@ def _sync(engine: Engine, store: ObjectStore, storage_url: str, server: str,
             return cached[ident].encode("utf-8")
 
         scan = scan_server(server, versions, read)
-        known = {(o.key, o.version_id) for o in session.scalars(
-            select(ObjectRow).where(ObjectRow.server == server, ObjectRow.kind == "base"))}
-        read_locks = (_read_point_locks(store, scan, known) if lock.enabled else {})
-        # a legal hold someone else set keeps its backup while it lasts: read again each sync
-        # (one HEAD per such version, few), so its release is seen
+        # new backups' objects: listing shows no lock, and a guess from LastModified plus the
+        # default is wrong for any lock set since (by rex, by hand, by AWS Backup); WAL keeps
+        # the guess (never one HEAD per segment). A legal hold someone else set is read again
+        # each sync (few), so its release is seen.
+        new = {(o.key, o.version_id or "") for b in scan.backups for o in b.objects
+               if (o.key, o.version_id or "") not in known} if lock.enabled else set()
         foreign = {i for i, (_, held) in previous.items() if held} - \
             repo.held_by_rex(session, server)
-        read_locks |= _read_again(store, scan, foreign)
+        read_locks = _read_locks(store, scan, new | foreign)
         runs_after: dict[int, list[tuple[int, int]]] = {}
         for r in scan.runs:
             runs_after.setdefault(r.timeline, []).append((r.first, r.last))
@@ -166,14 +177,16 @@ def _sync(engine: Engine, store: ObjectStore, storage_url: str, server: str,
         vanished.record(session, server, gone, present, runs_after, now)
         earliest = session.scalar(select(func.min(PointRow.end_time)).where(
             PointRow.server == server, PointRow.status == "done"))
-        findings = _own_deletes(scan.findings, {f"{server}/{i}" for i in
-                                                repo.rex_deleting(session, server)})
+        findings = scan.findings
+        if any(f.code == "backup-data-missing" for f in findings):
+            findings = _own_deletes(findings, {f"{server}/{i}" for i in
+                                               repo.rex_deleting(session, server)})
         rows = _rows(server, scan, retention, previous, read_locks,
                      known if lock.enabled else set())
         _replace(session, server, scan, rows, infos)
         row = known_server or ServerRow(name=server)
         row.storage_url, row.synced_at = storage_url, now
-        row.bucket_lock_days = retention.days if retention else None
+        row.bucket_lock_days = default_days(lock)
         row.bucket_lock_mode, row.bucket_lock_enabled = lock.mode, lock.enabled
         row.versioning = versioning
         ends = [b.point.end_time for b in scan.backups
@@ -204,29 +217,13 @@ def _own_deletes(findings: tuple[Finding, ...], mine: set[str]) -> tuple[Finding
                  for f in findings)
 
 
-def _read_again(store: ObjectStore, scan: ServerScan, idents: set[tuple[str, str]]) -> Known:
+def _read_locks(store: ObjectStore, scan: ServerScan, idents: set[tuple[str, str]]) -> Known:
+    """The real retain-until and legal hold of the scanned versions ``idents`` (key, version):
+    one HEAD each, so callers ask for few (new backups' objects, foreign legal holds)."""
     out: Known = {}
     for _, _, _, _, o in _object_rows(scan):
         ident = (o.key, o.version_id or "")
         if ident in idents and not o.is_delete_marker:
-            lock = store.object_lock(o.key, o.version_id)
-            out[ident] = (lock.retain_until, lock.legal_hold)
-    return out
-
-
-def _read_point_locks(store: ObjectStore, scan: ServerScan,
-                      known: set[tuple[str, str]]) -> Known:
-    """The real retain-until and legal hold of each backup object the catalog has not seen
-    before (one HEAD each): listing does not return them, and a guess from LastModified plus
-    the bucket default is wrong for any lock set since (by rex, by hand, by AWS Backup). Bounded
-    by new backups, not by objects: WAL keeps the listing's guess, and an object read once is
-    carried over by later syncs (rex records every lock it sets)."""
-    out: Known = {}
-    for b in scan.backups:
-        for o in b.objects:
-            ident = (o.key, o.version_id or "")
-            if o.is_delete_marker or ident in known:
-                continue
             lock = store.object_lock(o.key, o.version_id)
             out[ident] = (lock.retain_until, lock.legal_hold)
     return out

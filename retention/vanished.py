@@ -14,7 +14,6 @@ timeline, never per segment.
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -25,7 +24,7 @@ from sqlalchemy.orm import Session
 
 from retention.catalog import repo
 from retention.catalog.db import open_catalog
-from retention.catalog.tables import PlanRow, PointRow, ServerRow, VanishedRow, WalRunRow
+from retention.catalog.tables import PointRow, ServerRow, VanishedRow, WalRunRow
 from retention.errors import InputError
 from retention.model import Finding
 from retention.timeutil import z
@@ -126,24 +125,25 @@ def detect(session: Session, server: str, present: set[str],
            runs_after: dict[int, list[Range]], spl: int) -> list[Vanished]:
     """Compare the catalog's rows of ``server`` (before sync replaces them) with a new scan:
     ``present`` backup ids (with or without data) and the new WAL runs per timeline."""
-    # the last plan rex acted on (a what-if `rex plan --now ...` decides nothing), and the
-    # holds in force now: a held backup that vanished is an error whatever a plan said
-    row = session.scalars(select(PlanRow).where(PlanRow.server == server,
-                                                PlanRow.status != "planned")
-                          .order_by(PlanRow.id.desc()).limit(1)).first()
-    last = read_last_plan(json.loads(row.document) if row else None, spl)
+    points = [(i, t) for i, t in session.execute(
+        select(PointRow.backup_id, PointRow.end_time)
+        .where(PointRow.server == server, PointRow.status == "done")) if i not in present]
+    before: dict[int, list[Range]] = {}
+    for r in session.scalars(select(WalRunRow).where(WalRunRow.server == server)):
+        before.setdefault(r.timeline, []).append((r.first, r.last))
+    if not points and all(not subtract(sorted(had), sorted(runs_after.get(tl, [])))
+                          for tl, had in before.items()):
+        return []  # nothing left storage: the last plan need not be read
+    # the last plan rex acted on, and the holds in force now: a held backup that vanished is
+    # an error whatever a plan said
+    last = read_last_plan(repo.last_acted_plan(session, server), spl)
     for hold in repo.active_holds(session, server):
         if hold.point is not None:
             action, reasons = last.points.get(hold.point, ("keep", ()))
             kept = tuple(r for r in reasons if r != "expired") if action == "keep" else ()
             name = f"legal-hold {hold.id}" if hold.kind == "legal" else f"lease {hold.id}"
             last.points[hold.point] = ("keep", (*kept, name))
-    points = session.execute(select(PointRow.backup_id, PointRow.end_time)
-                             .where(PointRow.server == server, PointRow.status == "done"))
-    before: dict[int, list[Range]] = {}
-    for r in session.scalars(select(WalRunRow).where(WalRunRow.server == server)):
-        before.setdefault(r.timeline, []).append((r.first, r.last))
-    return (vanished_points([(i, t) for i, t in points], present, last)
+    return (vanished_points(points, present, last)
             + vanished_wal(before, runs_after, last, spl))
 
 

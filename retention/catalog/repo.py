@@ -209,16 +209,22 @@ def load_inventory(session: Session, server: str, now: datetime) -> Inventory:
                      histories, spl, (server,), _orphans(session, server))
 
 
-def rex_deleting(session: Session, server: str) -> set[str]:
-    """The backups the last plan rex acted on (applying or applied) deletes: what is left of
-    one (a backup.info whose delete storage refused after the data went) is rex's own
-    unfinished delete, not lost data."""
+def last_acted_plan(session: Session, server: str) -> dict[str, Any] | None:
+    """The document of the last plan of ``server`` rex acted on (applying, applied or
+    superseded); a what-if `rex plan` that was never applied decides nothing."""
     row = session.scalars(select(PlanRow).where(PlanRow.server == server,
                                                 PlanRow.status != "planned")
                           .order_by(PlanRow.id.desc()).limit(1)).first()
-    if row is None:
+    return json.loads(row.document) if row is not None else None
+
+
+def rex_deleting(session: Session, server: str) -> set[str]:
+    """The backups the last plan rex acted on deletes: what is left of one (a backup.info
+    whose delete storage refused after the data went) is rex's own unfinished delete, not lost
+    data."""
+    doc = last_acted_plan(session, server)
+    if doc is None:
         return set()
-    doc = json.loads(row.document)
     return ({p["id"] for p in doc["points"] if p["action"] == "delete"}
             | {o["id"] for o in doc.get("orphans", []) if o["cause"] == "delete-unfinished"})
 
