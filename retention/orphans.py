@@ -12,6 +12,7 @@ they are evidence, reported and left for a person.
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
 from datetime import datetime
 
@@ -66,15 +67,17 @@ def hold_back(decisions: tuple[OrphanDecision, ...], points: Sequence[PointDecis
     deletions (backups and orphans) exceed ``max_delete_fraction`` of everything it has keeps
     its orphans (the backups are held back by ``guards.hold_back``)."""
     limit, out = policy.guards.max_delete_fraction, []
+    going: Counter[str] = Counter()
+    total: Counter[str] = Counter()
+    decided: list[PointDecision | OrphanDecision] = [*points, *decisions]
+    for one in decided:  # counted once per server, not once per orphan
+        total[one.server] += 1
+        going[one.server] += one.action == "delete"
     for d in decisions:
-        mine_p = [p for p in points if p.server == d.server]
-        mine_o = [o for o in decisions if o.server == d.server]
-        going = (sum(1 for p in mine_p if p.action == "delete")
-                 + sum(1 for o in mine_o if o.action == "delete"))
-        total = len(mine_p) + len(mine_o)
-        if d.action == "delete" and going / total > limit:
-            message = (f"would delete {going} of {total} backups and orphans of {d.server} "
-                       f"({going / total:.0%} > {limit:.0%})")
+        share = going[d.server] / total[d.server]
+        if d.action == "delete" and share > limit:
+            message = (f"would delete {going[d.server]} of {total[d.server]} backups and "
+                       f"orphans of {d.server} ({share:.0%} > {limit:.0%})")
             led.find("mass-delete-refused", "error", d.server,
                      f"{message}; review the plan and rerun with --allow-mass-delete if it is "
                      "right")

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
-from retention.model import Hold, Orphan
-from retention.orphans import decide
+from retention.model import Hold, Orphan, PointDecision
+from retention.orphans import decide, hold_back
+from retention.reasons import Reasons
 from tests.unit.retention.builders import POLICY, ams
 
 NOW = ams("2026-11-29 06:00")
@@ -37,3 +38,18 @@ def test_locks_legal_holds_and_a_freeze_keep_an_orphan() -> None:
     assert (c.action, c.reasons[1]) == ("keep", "legal-hold H1")
     assert (d.action, d.reasons[1]) == ("keep", "frozen: stale")
     assert decide(None, [OLD], [], NOW, None)[0].reasons[1] == "no policy"
+
+
+def test_orphan_deletions_count_in_the_per_server_mass_delete_guard() -> None:
+    old = [Orphan("a", f"O{i}", "no-backup-info", OLD.newest) for i in range(4)]
+    other = Orphan("b", "P1", "no-backup-info", OLD.newest)
+    decided = decide(POLICY, [*old, other], [], NOW, None)
+    points = [PointDecision(s, i, "done", NOW, "keep", ("daily",), None)
+              for s, i in (("a", "K1"), ("a", "K2"), ("b", "K3"), ("b", "K4"), ("b", "K5"),
+                           ("b", "K6"))]
+    led = Reasons(points={}, now=NOW)
+    held = hold_back(decided, points, POLICY, led)
+    assert [d.action for d in held if d.server == "a"] == ["keep"] * 4  # 4 of 6 > 25%
+    assert held[0].reasons[-1].startswith("mass-delete refused: would delete 4 of 6")
+    assert [d.action for d in held if d.server == "b"] == ["delete"]  # 1 of 5 <= 25%
+    assert {(f.code, f.subject) for f in led.findings} == {("mass-delete-refused", "a")}
